@@ -1,0 +1,1 @@
+"""`kappa`: the operator CLI and the embedded local runtime (demo, simulate, replay, plan, webhooks)."""

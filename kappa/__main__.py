@@ -1,0 +1,5 @@
+"""`python -m kappa` runs the CLI."""
+
+from kappa.cli import main
+
+main()

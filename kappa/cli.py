@@ -1,0 +1,19 @@
+"""The `kappa` command line: one typer app; each command group lives in its own module under kappa/commands."""
+
+from __future__ import annotations
+
+import typer
+
+from kappa.commands import demo
+
+app = typer.Typer(
+    name="kappa",
+    help="Kappa Commerce: real-time shopper insights on AWS, and the same pipeline on your laptop.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The CDK stacks, one per concern (ingestion, processing, delivery, monitoring), and their config."""

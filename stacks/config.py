@@ -1,0 +1,231 @@
+"""The deployment configuration: `cdk.json` context per environment, validated once into frozen objects.
+
+Only this module reads CDK context. It imports no CDK code, so the local runtime (`kappa local up`) uses
+the same settings and resource names as the stacks. Select an environment with `-c env=prod`
+(default `dev`); any setting can be overridden with `-c overrides='{"ingestion": {...}}'`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProducerConfig(_Frozen):
+    """One API client with its own key and usage plan."""
+
+    name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
+    rate_limit: float = Field(gt=0, le=10_000, description="steady requests/second")
+    burst_limit: int = Field(gt=0, le=5_000)
+    quota_per_day: int | None = Field(default=None, gt=0)
+
+
+class StreamConfig(_Frozen):
+    """A Kinesis data stream: on-demand by default, or provisioned with a shard count."""
+
+    mode: Literal["on_demand", "provisioned"] = "on_demand"
+    shard_count: int = Field(default=1, ge=1, le=500)
+    retention_hours: int = Field(default=24, ge=24, le=8760)
+
+
+class LambdaConfig(_Frozen):
+    memory_mb: int = Field(default=512, ge=128, le=10_240)
+    timeout_seconds: int = Field(default=29, ge=1, le=900)
+    reserved_concurrency: int | None = Field(default=None, ge=1)
+    provisioned_concurrency: int | None = Field(default=None, ge=1)
+
+
+class ArchiveConfig(_Frozen):
+    """Firehose → S3 archive of the raw stream (the replay source beyond the stream's retention)."""
+
+    buffer_seconds: int = Field(default=60, ge=0, le=900)
+    buffer_mb: int = Field(default=64, ge=1, le=128)
+    infrequent_access_after_days: int = Field(default=30, ge=30)
+    glacier_after_days: int = Field(default=180, ge=60)
+    expire_after_days: int | None = Field(default=None, ge=1)
+
+
+class IngestionConfig(_Frozen):
+    stage_name: str = Field(default="v1", pattern=r"^[A-Za-z0-9_]{1,64}$")
+    producers: tuple[ProducerConfig, ...] = (ProducerConfig(name="default", rate_limit=100, burst_limit=200),)
+    raw_stream: StreamConfig = StreamConfig()
+    function: LambdaConfig = LambdaConfig()
+    archive: ArchiveConfig = ArchiveConfig()
+    put_records_time_budget_seconds: float = Field(default=8.0, gt=0, le=25)
+
+
+class ProcessingConfig(_Frozen):
+    """The Managed Flink application and its job properties."""
+
+    runtime: Literal["FLINK-2_2"] = "FLINK-2_2"
+    parallelism: int = Field(default=1, ge=1, le=256)
+    parallelism_per_kpu: int = Field(default=1, ge=1, le=8)
+    autoscaling: bool = True
+    checkpoint_interval_ms: int = Field(default=60_000, ge=1_000)
+    snapshots: bool = True
+    log_level: Literal["INFO", "WARN", "ERROR", "DEBUG"] = "INFO"
+    job_version: str = Field(default="v1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    start_position: Literal["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"] = "TRIM_HORIZON"
+    insights_stream: StreamConfig = StreamConfig()
+    job_properties: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="extra Managed Flink property groups, e.g. analytics thresholds"
+    )
+
+
+class DeliveryConfig(_Frozen):
+    """Webhook fan-out: the event source mapping, HTTP behaviour, retries and retention."""
+
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    parallelization_factor: int = Field(default=2, ge=1, le=10)
+    max_batching_window_seconds: int = Field(default=1, ge=0, le=300)
+    max_retry_attempts: int = Field(default=3, ge=0, le=10_000)
+    max_record_age_seconds: int = Field(default=3600, ge=60, le=604_800)
+    function: LambdaConfig = LambdaConfig(memory_mb=1024, timeout_seconds=60)
+    api_function: LambdaConfig = LambdaConfig(memory_mb=256, timeout_seconds=10)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    read_timeout_seconds: float = Field(default=15.0, gt=0, le=30)
+    secret_rotation_grace_hours: int = Field(default=24, ge=0, le=720)
+    delivery_log_ttl_days: int = Field(default=30, ge=1, le=365)
+    allow_loopback_targets: bool = Field(default=False, description="local runtime only; never in AWS")
+
+
+class MonitoringConfig(_Frozen):
+    alarm_emails: tuple[str, ...] = ()
+    alarm_https_endpoints: tuple[str, ...] = ()
+    api_5xx_rate_threshold: float = Field(default=0.01, gt=0, le=1)
+    iterator_age_threshold_seconds: int = Field(default=300, ge=1)
+
+    @field_validator("alarm_https_endpoints")
+    @classmethod
+    def _https_only(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith("https://"):
+                raise ValueError(f"alarm endpoint {url!r} must use https://")
+        return value
+
+
+class AppConfig(_Frozen):
+    """Everything one environment needs; stacks receive parts of it as keyword-only settings."""
+
+    project: str = Field(default="kappa", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    env_name: str = Field(default="dev", pattern=r"^[a-z][a-z0-9-]{1,15}$")
+    account: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+    retain_data: bool = Field(default=False, description="RETAIN buckets/streams/tables on stack deletion")
+    tags: dict[str, str] = Field(default_factory=dict)
+    ingestion: IngestionConfig = IngestionConfig()
+    processing: ProcessingConfig = ProcessingConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
+
+    @model_validator(mode="after")
+    def _loopback_never_in_prod(self) -> AppConfig:
+        if self.delivery.allow_loopback_targets and self.env_name == "prod":
+            raise ValueError("delivery.allow_loopback_targets must be false in prod")
+        return self
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every physical resource name: `<project>-<env>`."""
+        return f"{self.project}-{self.env_name}"
+
+    @property
+    def names(self) -> ResourceNames:
+        return ResourceNames(self.prefix)
+
+
+class ResourceNames:
+    """Physical names shared by the stacks and the local runtime (one list, not two)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    @property
+    def raw_stream(self) -> str:
+        return f"{self.prefix}-raw-events"
+
+    def insights_stream(self, job_version: str | None = None) -> str:
+        return f"{self.prefix}-insights" + (f"-{job_version}" if job_version else "")
+
+    def flink_application(self, job_version: str) -> str:
+        return f"{self.prefix}-analytics-{job_version}"
+
+    @property
+    def subscriptions_table(self) -> str:
+        return f"{self.prefix}-webhook-subscriptions"
+
+    @property
+    def delivery_log_table(self) -> str:
+        return f"{self.prefix}-webhook-deliveries"
+
+    @property
+    def retry_queue(self) -> str:
+        return f"{self.prefix}-webhook-retries"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.prefix}-webhook-dlq"
+
+    @property
+    def alarm_topic(self) -> str:
+        return f"{self.prefix}-alarms"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the environment, the setting and the problem."""
+
+
+def load_config(
+    context: dict[str, Any] | None = None, *, env_name: str | None = None, cdk_json: Path = CDK_JSON
+) -> AppConfig:
+    """Build the validated config for one environment.
+
+    `context` is the CDK app's context (defaults to `cdk.json`'s); its `environments` maps env names to
+    settings, `env` picks one, `overrides` (dict or JSON string) is merged on top.
+    """
+    if context is None:
+        context = json.loads(cdk_json.read_text()).get("context", {})
+    env_name = env_name or context.get("env") or "dev"
+    environments = context.get("environments", {})
+    if env_name not in environments:
+        known = ", ".join(sorted(environments)) or "none"
+        raise ConfigError(f"unknown environment {env_name!r} (cdk.json context 'environments' has: {known})")
+    settings = _deep_merge(environments[env_name], _as_dict(context.get("overrides")))
+    try:
+        return AppConfig(env_name=env_name, **settings)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigError(f"invalid configuration for environment {env_name!r}: {problems}") from None
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"context 'overrides' is not valid JSON: {error.msg}") from None
+    if not isinstance(value, dict):
+        raise ConfigError("context 'overrides' must be a JSON object")
+    return value
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _deep_merge(merged[key], value) if isinstance(merged.get(key), dict) and isinstance(
+            value, dict
+        ) else value
+    return merged
