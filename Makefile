@@ -20,7 +20,7 @@ $(STAMP): $(REQUIREMENTS)
 	@command -v java >/dev/null || { echo "Java 11+ is required for PyFlink (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@test -x $(BIN)/python || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing pinned packages into $(VENV) (first run takes a few minutes)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3" "setuptools==80.9.0" "wheel==0.45.1"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
