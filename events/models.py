@@ -11,7 +11,12 @@ EventType = Literal[
     "page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "checkout_started", "purchase"
 ]
 InsightType = Literal[
-    "cart_abandoned", "product_recommendation", "trending_product", "conversion_drop", "session_summary", "metrics"
+    "cart_abandoned",
+    "product_recommendation",
+    "trending_product",
+    "conversion_drop",
+    "session_summary",
+    "metrics",
 ]
 
 
@@ -54,24 +59,20 @@ class Meta(TypedDict):
     ingest_id: str
 
 
-Event = TypedDict(
-    "Event",
-    {
-        "event_id": str,
-        "event_type": EventType,
-        "occurred_at": str,
-        "user_id": str,
-        "session_id": str,
-        "page": NotRequired[Page],
-        "product": NotRequired[Product],
-        "quantity": NotRequired[int],
-        "search": NotRequired[Search],
-        "order": NotRequired[Order],
-        "context": NotRequired[dict[str, Any]],
-        "properties": NotRequired[dict[str, Any]],
-        "_meta": NotRequired[Meta],
-    },
-)
+class Event(TypedDict):
+    event_id: str
+    event_type: EventType
+    occurred_at: str
+    user_id: str
+    session_id: str
+    page: NotRequired[Page]
+    product: NotRequired[Product]
+    quantity: NotRequired[int]
+    search: NotRequired[Search]
+    order: NotRequired[Order]
+    context: NotRequired[dict[str, Any]]
+    properties: NotRequired[dict[str, Any]]
+    _meta: NotRequired[Meta]
 
 
 class Insight(TypedDict):

@@ -18,7 +18,7 @@ def parse_rfc3339(value: str) -> datetime:
     if "." in text:
         head, _, rest = text.partition(".")
         digits = len(rest) - len(rest.lstrip("0123456789"))
-        text = f"{head}.{rest[:min(digits, 6)]}{rest[digits:]}"
+        text = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
     parsed = datetime.fromisoformat(text.replace("t", "T"))
     if parsed.tzinfo is None:
         raise ValueError("timestamp has no timezone offset")

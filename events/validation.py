@@ -93,7 +93,11 @@ class _SchemaChecker:
             found.extend(self._translate(error, instance, forbidden))
         # A field that is not allowed at all makes its inner errors noise: keep only "is not allowed".
         if forbidden:
-            found = [e for e in found if not _is_inside(e.path, forbidden) or e.message.startswith("is not allowed")]
+            found = [
+                e
+                for e in found
+                if not _is_inside(e.path, forbidden) or e.message.startswith("is not allowed")
+            ]
         return _unique(found)
 
     def _translate(self, error: Any, instance: Any, forbidden: list[str]) -> list[FieldError]:
@@ -108,7 +112,9 @@ class _SchemaChecker:
         if name == "required":
             return [FieldError(_join(path, details["property"]), f"is required{for_type}")]
         if name == "additionalProperties":
-            return [FieldError(_join(path, field), "is not an allowed field") for field in details["unexpected"]]
+            return [
+                FieldError(_join(path, field), "is not an allowed field") for field in details["unexpected"]
+            ]
         if name == "falseSchema":
             forbidden.append(path)
             return [FieldError(path, f"is not allowed{for_type}")]
@@ -139,7 +145,11 @@ class _SchemaChecker:
         if name == "maxProperties":
             return [FieldError(path, f"must have at most {details['limit']} keys")]
         if name == "propertyNames":
-            return [FieldError(path, "has a key that is too long or uses characters other than letters, digits, _ . -")]
+            return [
+                FieldError(
+                    path, "has a key that is too long or uses characters other than letters, digits, _ . -"
+                )
+            ]
         return [FieldError(path, error.message)]
 
 
@@ -148,7 +158,9 @@ def _is_inside(path: str, parents: list[str]) -> bool:
 
 
 def _article(expected: str) -> str:
-    return {"integer": "an integer", "object": "an object", "array": "an array"}.get(expected, f"a {expected}")
+    return {"integer": "an integer", "object": "an object", "array": "an array"}.get(
+        expected, f"a {expected}"
+    )
 
 
 def _unique(errors: list[FieldError]) -> list[FieldError]:
@@ -168,12 +180,16 @@ class EventValidator:
     from the log carry it and are validated with `allow_meta=True`.
     """
 
-    def __init__(self, *, allow_meta: bool = False, max_future_skew_seconds: int = MAX_FUTURE_SKEW_SECONDS) -> None:
+    def __init__(
+        self, *, allow_meta: bool = False, max_future_skew_seconds: int = MAX_FUTURE_SKEW_SECONDS
+    ) -> None:
         self._schema = _SchemaChecker(event_schema(), "event_type")
         self._allow_meta = allow_meta
         self._max_skew = timedelta(seconds=max_future_skew_seconds)
 
-    def validate(self, event: Any, *, now: datetime | None = None, encoded: bytes | None = None) -> list[FieldError]:
+    def validate(
+        self, event: Any, *, now: datetime | None = None, encoded: bytes | None = None
+    ) -> list[FieldError]:
         """Every problem with `event`; an empty list means valid.
 
         `encoded` is the event's JSON if the caller already has it (saves a serialization for the size check).
@@ -194,7 +210,9 @@ class EventValidator:
         errors.extend(self._semantic_errors(event, now or utc_now(), errors))
         return errors
 
-    def _semantic_errors(self, event: dict[str, Any], now: datetime, found: list[FieldError]) -> list[FieldError]:
+    def _semantic_errors(
+        self, event: dict[str, Any], now: datetime, found: list[FieldError]
+    ) -> list[FieldError]:
         errors: list[FieldError] = []
         broken = {e.path for e in found}
         occurred_at = event.get("occurred_at")
@@ -202,12 +220,17 @@ class EventValidator:
             try:
                 moment = parse_rfc3339(occurred_at)
             except ValueError:
-                errors.append(FieldError("occurred_at", "is not a real date and time (" + _TIMESTAMP_HINT + ")"))
+                errors.append(
+                    FieldError("occurred_at", "is not a real date and time (" + _TIMESTAMP_HINT + ")")
+                )
             else:
                 if moment - now > self._max_skew:
                     minutes = self._max_skew.total_seconds() / 60
                     errors.append(
-                        FieldError("occurred_at", f"is more than {minutes:g} minutes in the future of the server clock")
+                        FieldError(
+                            "occurred_at",
+                            f"is more than {minutes:g} minutes in the future of the server clock",
+                        )
                     )
         order = event.get("order")
         if isinstance(order, dict) and not any(p == "order" or p.startswith("order.") for p in broken):

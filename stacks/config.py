@@ -195,7 +195,7 @@ def load_config(
     if context is None:
         context = json.loads(cdk_json.read_text()).get("context", {})
     env_name = env_name or context.get("env") or "dev"
-    environments = context.get("environments", {})
+    environments = context.get("environments") or {}
     if env_name not in environments:
         known = ", ".join(sorted(environments)) or "none"
         raise ConfigError(f"unknown environment {env_name!r} (cdk.json context 'environments' has: {known})")
@@ -225,7 +225,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
-        merged[key] = _deep_merge(merged[key], value) if isinstance(merged.get(key), dict) and isinstance(
-            value, dict
-        ) else value
+        merged[key] = (
+            _deep_merge(merged[key], value)
+            if isinstance(merged.get(key), dict) and isinstance(value, dict)
+            else value
+        )
     return merged
