@@ -17,7 +17,7 @@ from typing import Literal
 import httpx
 
 from lambdas.fanout.pinned_transport import VettedTransport
-from lambdas.webhooks_common.target_policy import TargetPolicy, TargetRejected
+from lambdas.webhooks_common.target_policy import TargetPolicy, TargetRejectedError
 
 ErrorKind = Literal["timeout", "connect", "protocol", "rejected"]
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -78,7 +78,7 @@ class WebhookSender:
                     body_bytes_read=read,
                     body_truncated=truncated,
                 )
-        except TargetRejected as error:
+        except TargetRejectedError as error:
             return HttpResult(self._elapsed_ms(started), error_kind="rejected", error=str(error))
         except httpx.TimeoutException as error:
             return HttpResult(

@@ -98,13 +98,9 @@ class SubscriptionDirectory:
 
     def _prepare(self, subscription: Subscription) -> Subscriber:
         keys = [self._cipher.decrypt(subscription.subscription_id, subscription.secret_ciphertext)]
-        if subscription.previous_secret_ciphertext and subscription.previous_secret_expires_at:
-            if parse_rfc3339(subscription.previous_secret_expires_at) > self._wall_clock():
-                keys.append(
-                    self._cipher.decrypt(
-                        subscription.subscription_id, subscription.previous_secret_ciphertext
-                    )
-                )
+        previous, expires = subscription.previous_secret_ciphertext, subscription.previous_secret_expires_at
+        if previous and expires and parse_rfc3339(expires) > self._wall_clock():
+            keys.append(self._cipher.decrypt(subscription.subscription_id, previous))
         return Subscriber(subscription=subscription, keys=tuple(keys))
 
 

@@ -18,7 +18,7 @@ import orjson
 MESSAGE_VERSION = 1
 
 
-class InvalidPendingDelivery(ValueError):
+class InvalidPendingDeliveryError(ValueError):
     """A queue message that is not a pending delivery this code wrote."""
 
 
@@ -97,9 +97,9 @@ class PendingDelivery:
         try:
             document = orjson.loads(text)
         except orjson.JSONDecodeError as error:
-            raise InvalidPendingDelivery(f"message is not JSON ({error})") from None
+            raise InvalidPendingDeliveryError(f"message is not JSON ({error})") from None
         if not isinstance(document, dict) or document.get("version") != MESSAGE_VERSION:
-            raise InvalidPendingDelivery("message is not a version-1 pending webhook delivery")
+            raise InvalidPendingDeliveryError("message is not a version-1 pending webhook delivery")
         try:
             pending = cls(
                 webhook_id=_text(document, "webhook_id"),
@@ -114,9 +114,9 @@ class PendingDelivery:
                 dead_lettered_at=document.get("dead_lettered_at"),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise InvalidPendingDelivery(f"message is missing or has a bad field ({error})") from None
+            raise InvalidPendingDeliveryError(f"message is missing or has a bad field ({error})") from None
         if not isinstance(pending.insight, dict) or pending.attempt < 1:
-            raise InvalidPendingDelivery("message has no insight object or an attempt below 1")
+            raise InvalidPendingDeliveryError("message has no insight object or an attempt below 1")
         return pending
 
 

@@ -17,7 +17,7 @@ import certifi
 import httpcore
 import httpx
 
-from lambdas.webhooks_common.target_policy import TargetPolicy, TargetRejected
+from lambdas.webhooks_common.target_policy import TargetPolicy, TargetRejectedError
 
 MAX_ADDRESSES_TRIED = 3
 
@@ -53,7 +53,7 @@ class VettingNetworkBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        raise TargetRejected("unix sockets are not webhook targets")
+        raise TargetRejectedError("unix sockets are not webhook targets")
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)

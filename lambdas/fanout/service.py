@@ -29,7 +29,7 @@ from lambdas.fanout.delivery_metrics import DeliveryOutcome, DeliveryTally
 from lambdas.fanout.dispatch import LaneDispatcher, SubscriberGate
 from lambdas.fanout.matching import Subscriber, SubscriptionDirectory
 from lambdas.fanout.outcomes import Outcome, classify
-from lambdas.fanout.pending import InvalidPendingDelivery, PendingDelivery
+from lambdas.fanout.pending import InvalidPendingDeliveryError, PendingDelivery
 from lambdas.fanout.retry_queue import RetryQueue
 from lambdas.fanout.retry_schedule import RetrySchedule
 from lambdas.fanout.signing import make_webhook_id, webhook_headers
@@ -58,7 +58,7 @@ class QueuedRecord:
     body: str
 
 
-class RecordNotSettled(Exception):
+class RecordNotSettledError(Exception):
     """A record whose deliveries could not all be settled; the event source will deliver it again."""
 
 
@@ -69,7 +69,7 @@ class BatchReport:
 
     def raise_if_failed(self, source_id: str) -> None:
         if source_id in self.failures:
-            raise RecordNotSettled(self.failures[source_id])
+            raise RecordNotSettledError(self.failures[source_id])
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class FanoutService:
         for record in records:
             try:
                 pending = PendingDelivery.from_json(record.body)
-            except InvalidPendingDelivery as error:
+            except InvalidPendingDeliveryError as error:
                 logger.error(
                     "Unreadable retry message", extra={"source_id": record.source_id, "error": str(error)}
                 )

@@ -194,7 +194,7 @@ class DeliveryLog:
         raise RuntimeError(f"DynamoDB left {len(pending[self._table])} attempt records unwritten")
 
 
-class InvalidAttemptToken(ValueError):
+class InvalidAttemptTokenError(ValueError):
     """The deliveries `next_token` was not one this API issued."""
 
 
@@ -202,9 +202,9 @@ def decode_attempt_token(token: str) -> str:
     try:
         key = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
-        raise InvalidAttemptToken("next_token is not a token returned by this API") from None
+        raise InvalidAttemptTokenError("next_token is not a token returned by this API") from None
     if not key.startswith("attempt#"):
-        raise InvalidAttemptToken("next_token is not a token returned by this API")
+        raise InvalidAttemptTokenError("next_token is not a token returned by this API")
     return key
 
 

@@ -25,14 +25,14 @@ MAX_CONCURRENCY_PER_SUBSCRIBER = "MAX_CONCURRENCY_PER_SUBSCRIBER"
 SUBSCRIPTION_CACHE_SECONDS = "SUBSCRIPTION_CACHE_SECONDS"
 
 
-class MissingSetting(RuntimeError):
+class MissingSettingError(RuntimeError):
     """A required environment variable is unset or has the wrong form."""
 
 
 def required(name: str, environ: Mapping[str, str] = os.environ) -> str:
     value = environ.get(name, "").strip()
     if not value:
-        raise MissingSetting(f"environment variable {name} is not set (the delivery stack sets it)")
+        raise MissingSettingError(f"environment variable {name} is not set (the delivery stack sets it)")
     return value
 
 
@@ -47,7 +47,7 @@ def number(name: str, default: float, environ: Mapping[str, str] = os.environ) -
     try:
         return float(raw)
     except ValueError:
-        raise MissingSetting(f"environment variable {name} must be a number, got {raw!r}") from None
+        raise MissingSettingError(f"environment variable {name} must be a number, got {raw!r}") from None
 
 
 def flag(name: str, environ: Mapping[str, str] = os.environ) -> bool:

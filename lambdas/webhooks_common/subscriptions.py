@@ -68,13 +68,13 @@ class Subscription:
         return view
 
 
-class SubscriptionNotFound(LookupError):
+class SubscriptionNotFoundError(LookupError):
     def __init__(self, subscription_id: str) -> None:
         super().__init__(f"no webhook subscription with id {subscription_id}")
         self.subscription_id = subscription_id
 
 
-class ConcurrentChange(RuntimeError):
+class ConcurrentChangeError(RuntimeError):
     """The item changed between read and write (e.g. two secret rotations at once)."""
 
 
@@ -102,7 +102,7 @@ class SubscriptionStore:
     def require(self, subscription_id: str) -> Subscription:
         found = self.get(subscription_id)
         if found is None:
-            raise SubscriptionNotFound(subscription_id)
+            raise SubscriptionNotFoundError(subscription_id)
         return found
 
     def list_page(self, *, limit: int, after: str | None = None) -> tuple[list[Subscription], str | None]:
@@ -133,8 +133,8 @@ class SubscriptionStore:
         except ClientError as error:
             if _is_condition_failure(error):
                 if self.get(expected.subscription_id) is None:
-                    raise SubscriptionNotFound(expected.subscription_id) from None
-                raise ConcurrentChange(
+                    raise SubscriptionNotFoundError(expected.subscription_id) from None
+                raise ConcurrentChangeError(
                     f"webhook {expected.subscription_id} was changed by another request; retry"
                 ) from None
             raise
@@ -149,7 +149,7 @@ class SubscriptionStore:
             )
         except ClientError as error:
             if _is_condition_failure(error):
-                raise SubscriptionNotFound(subscription_id) from None
+                raise SubscriptionNotFoundError(subscription_id) from None
             raise
 
     def disable(self, subscription_id: str, *, reason: str, now: str) -> bool:
@@ -215,7 +215,7 @@ def _from_item(item: dict[str, Any]) -> Subscription:
     )
 
 
-class InvalidPageToken(ValueError):
+class InvalidPageTokenError(ValueError):
     """The `next_token` was not one this API issued."""
 
 
@@ -227,7 +227,7 @@ def _decode_page_token(token: str) -> dict[str, Any]:
     try:
         key = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):
-        raise InvalidPageToken("next_token is not a token returned by this API") from None
+        raise InvalidPageTokenError("next_token is not a token returned by this API") from None
     if not (isinstance(key, dict) and set(key) == {"subscription_id"} and "S" in key["subscription_id"]):
-        raise InvalidPageToken("next_token is not a token returned by this API")
+        raise InvalidPageTokenError("next_token is not a token returned by this API")
     return key

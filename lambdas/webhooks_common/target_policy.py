@@ -8,7 +8,7 @@ to is the one we just vetted). Example::
     >>> policy.vet_url("https://hooks.example.com/in")
     Traceback (most recent call last):
     ...
-    lambdas.webhooks_common.target_policy.TargetRejected: host hooks.example.com resolves to 10.0.0.7, a private address (10.0.0.0/8); webhooks can only target public addresses
+    lambdas.webhooks_common.target_policy.TargetRejectedError: host hooks.example.com resolves to 10.0.0.7, a private address (10.0.0.0/8); webhooks can only target public addresses
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ _CANONICAL_IPV4 = re.compile(
 _FORBIDDEN_CHARACTERS = re.compile(r"[\s\\\x00-\x1f\x7f]")
 
 
-class TargetRejected(ValueError):
+class TargetRejectedError(ValueError):
     """The URL or address is not an allowed webhook target; the message says why in plain words."""
 
 
@@ -90,7 +90,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise TargetRejected(f"host {host} could not be resolved ({error.strerror})") from None
+        raise TargetRejectedError(f"host {host} could not be resolved ({error.strerror})") from None
     return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
@@ -123,44 +123,44 @@ class TargetPolicy:
     def check_form(self, url: str) -> tuple[str, int]:
         """Check scheme, user-info and host syntax without resolving; returns `(host, port)`."""
         if not isinstance(url, str) or not url:
-            raise TargetRejected("must be a non-empty URL string")
+            raise TargetRejectedError("must be a non-empty URL string")
         if len(url) > MAX_URL_LENGTH:
-            raise TargetRejected(
+            raise TargetRejectedError(
                 f"is {len(url)} characters long; a webhook URL may be at most {MAX_URL_LENGTH}"
             )
         if _FORBIDDEN_CHARACTERS.search(url):
-            raise TargetRejected("must not contain spaces, backslashes or control characters")
+            raise TargetRejectedError("must not contain spaces, backslashes or control characters")
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme not in ("https", "http"):
             shown = f"{scheme}://" if scheme else "no scheme"
-            raise TargetRejected(f"must use https:// (got {shown})")
+            raise TargetRejectedError(f"must use https:// (got {shown})")
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL as error:
             if "IPv4" in str(error) or "IPv6" in str(error):
-                raise TargetRejected(
+                raise TargetRejectedError(
                     f"has a host that is not a valid IP address or name ({error}); "
                     "write IPv4 addresses as four decimal numbers, e.g. 203.0.113.10"
                 ) from None
-            raise TargetRejected(f"is not a valid URL ({error})") from None
+            raise TargetRejectedError(f"is not a valid URL ({error})") from None
         if parsed.userinfo:
-            raise TargetRejected("must not contain a user name or password (the part before '@')")
+            raise TargetRejectedError("must not contain a user name or password (the part before '@')")
         if parsed.fragment:
-            raise TargetRejected("must not contain a fragment (the part after '#')")
+            raise TargetRejectedError("must not contain a fragment (the part after '#')")
         host = parsed.host.rstrip(".").lower()
         if not host:
-            raise TargetRejected("must include a host name")
+            raise TargetRejectedError("must include a host name")
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         if self._is_allowed_loopback(parsed.scheme, host):
             return host, port
         if parsed.scheme != "https":
             hint = " (plain http is only allowed for 127.0.0.1/localhost in the local runtime)"
-            raise TargetRejected("must use https://" + (hint if self.allow_loopback else ""))
+            raise TargetRejectedError("must use https://" + (hint if self.allow_loopback else ""))
         _reject_numeric_forms(host)
         return host, port
 
     def vet_host(self, host: str, port: int) -> list[str]:
-        """Resolve `host` and return its addresses if every one is allowed; else raise TargetRejected.
+        """Resolve `host` and return its addresses if every one is allowed; else raise TargetRejectedError.
 
         An IP literal is checked as it is. Called again at connection time, so a name that was public at
         registration but now resolves to a private address (DNS rebinding) is refused.
@@ -169,7 +169,7 @@ class TargetPolicy:
             candidates = [host] if host == "127.0.0.1" else self._resolve(host, port)
             addresses = [a for a in candidates if _is_loopback(a)]
             if not addresses:
-                raise TargetRejected(f"host {host} does not resolve to a loopback address")
+                raise TargetRejectedError(f"host {host} does not resolve to a loopback address")
             return addresses
         literal = _as_ip(host)
         if literal is not None:
@@ -178,27 +178,27 @@ class TargetPolicy:
         _reject_numeric_forms(host)
         addresses = list(self._resolve(host, port))
         if not addresses:
-            raise TargetRejected(f"host {host} did not resolve to any address")
+            raise TargetRejectedError(f"host {host} did not resolve to any address")
         for address in addresses:
             parsed = _as_ip(address)
             if parsed is None:
-                raise TargetRejected(f"host {host} resolved to {address!r}, which is not an IP address")
+                raise TargetRejectedError(f"host {host} resolved to {address!r}, which is not an IP address")
             self._check_address(parsed, host=host)
         return addresses
 
     def _resolve(self, host: str, port: int) -> Sequence[str]:
         try:
             return self._resolver(host, port)
-        except TargetRejected:
+        except TargetRejectedError:
             raise
         except OSError as error:
-            raise TargetRejected(f"host {host} could not be resolved ({error})") from None
+            raise TargetRejectedError(f"host {host} could not be resolved ({error})") from None
 
     def _check_address(self, address: IPAddress, *, host: str | None) -> None:
         reason = blocked_reason(address)
         if reason is not None:
             subject = f"host {host} resolves to {address}, " if host else f"host {address} is "
-            raise TargetRejected(f"{subject}{reason}; webhooks can only target public addresses")
+            raise TargetRejectedError(f"{subject}{reason}; webhooks can only target public addresses")
 
     def _is_allowed_loopback(self, scheme: str, host: str) -> bool:
         return self.allow_loopback and scheme == "http" and host in LOOPBACK_HOSTS
@@ -226,7 +226,7 @@ def _reject_numeric_forms(host: str) -> None:
         return
     labels = host.split(".")
     if _NUMERIC_LABEL.match(labels[-1]) and not _CANONICAL_IPV4.match(host):
-        raise TargetRejected(
+        raise TargetRejectedError(
             f"host {host} is a non-standard numeric IP form; "
             "write IPv4 addresses as four decimal numbers, e.g. 203.0.113.10"
         )
