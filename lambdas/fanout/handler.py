@@ -8,6 +8,7 @@ records that could not be settled are delivered again.
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -19,6 +20,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.fanout.delivery_metrics import publish
 from lambdas.fanout.runtime import fanout_service
 from lambdas.fanout.service import BatchReport, InsightRecord, QueuedRecord
+
+# Requests that change nothing publish no metrics; that is expected, not worth a warning per call.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service="fanout")
 tracer = Tracer(service="fanout")

@@ -7,6 +7,7 @@ when its endpoint answers 410 Gone. The signing secret is stored only as KMS cip
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import re
 import uuid
@@ -49,6 +50,8 @@ class Subscription:
     previous_secret_ciphertext: bytes | None = field(default=None, repr=False)
     previous_secret_expires_at: str | None = None
     disabled_reason: str | None = None
+    version: int = 1
+    """Incremented on every write; updates are conditional on it (optimistic locking)."""
 
     def public_view(self) -> dict[str, Any]:
         """What the API shows: never the secret (not even encrypted)."""
@@ -122,13 +125,14 @@ class SubscriptionStore:
                 yield _from_item(item)
 
     def replace(self, updated: Subscription, *, expected: Subscription) -> Subscription:
-        """Write `updated` if the stored item still has `expected`'s `updated_at` (optimistic locking)."""
+        """Write `updated` if the stored item is still at `expected.version`; returns what was written."""
+        updated = dataclasses.replace(updated, version=expected.version + 1)
         try:
             self._db.put_item(
                 TableName=self._table,
                 Item=_to_item(updated),
-                ConditionExpression="attribute_exists(subscription_id) AND updated_at = :seen",
-                ExpressionAttributeValues={":seen": {"S": expected.updated_at}},
+                ConditionExpression="attribute_exists(subscription_id) AND version = :seen",
+                ExpressionAttributeValues={":seen": {"N": str(expected.version)}},
             )
         except ClientError as error:
             if _is_condition_failure(error):
@@ -158,7 +162,9 @@ class SubscriptionStore:
             self._db.update_item(
                 TableName=self._table,
                 Key={"subscription_id": {"S": subscription_id}},
-                UpdateExpression="SET #status = :disabled, disabled_reason = :reason, updated_at = :now",
+                UpdateExpression=(
+                    "SET #status = :disabled, disabled_reason = :reason, updated_at = :now ADD version :one"
+                ),
                 ConditionExpression="#status = :active",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
@@ -166,6 +172,7 @@ class SubscriptionStore:
                     ":active": {"S": "active"},
                     ":reason": {"S": reason},
                     ":now": {"S": now},
+                    ":one": {"N": "1"},
                 },
             )
         except ClientError as error:
@@ -188,6 +195,7 @@ def _to_item(s: Subscription) -> dict[str, Any]:
         "created_at": {"S": s.created_at},
         "updated_at": {"S": s.updated_at},
         "secret": {"B": s.secret_ciphertext},
+        "version": {"N": str(s.version)},
     }
     if s.description is not None:
         item["description"] = {"S": s.description}
@@ -212,6 +220,7 @@ def _from_item(item: dict[str, Any]) -> Subscription:
         previous_secret_ciphertext=bytes(item["previous_secret"]["B"]) if "previous_secret" in item else None,
         previous_secret_expires_at=item.get("previous_secret_expires_at", {}).get("S"),
         disabled_reason=item.get("disabled_reason", {}).get("S"),
+        version=int(item.get("version", {}).get("N", "1")),
     )
 
 

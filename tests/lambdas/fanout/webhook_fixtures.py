@@ -219,3 +219,63 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
         entry["body"] = message["Body"]
         event_records.append(entry)
     return {"Records": event_records}
+
+
+def build_service(
+    aws: WebhookAws,
+    *,
+    policy: Any = None,
+    schedule: Any = None,
+    clock: Callable[[], float] | None = None,
+    read_timeout: float = 0.5,
+    lanes_per_subscriber: int = 4,
+) -> Any:
+    """A `FanoutService` on the moto resources, for tests that need a fake clock or DNS (no env vars)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lambdas.fanout.dead_letter import DeadLetterQueue
+    from lambdas.fanout.delivery import WebhookSender
+    from lambdas.fanout.matching import SubscriptionDirectory
+    from lambdas.fanout.retry_queue import RetryQueue
+    from lambdas.fanout.retry_schedule import RetrySchedule
+    from lambdas.fanout.service import FanoutService
+    from lambdas.webhooks_common.delivery_log import DeliveryLog
+    from lambdas.webhooks_common.target_policy import TargetPolicy
+
+    clock = clock or time.time
+    policy = policy or TargetPolicy(allow_loopback=True)
+    return FanoutService(
+        directory=SubscriptionDirectory(aws.store, aws.cipher, max_age_seconds=0),
+        store=aws.store,
+        delivery_log=DeliveryLog(aws.dynamodb, aws.resources.delivery_log_table),
+        retry_queue=RetryQueue(aws.sqs, aws.resources.retry_queue_url, clock=clock),
+        dead_letters=DeadLetterQueue(aws.sqs, aws.resources.dead_letter_queue_url),
+        sender=WebhookSender(policy, connect_timeout=1.0, read_timeout=read_timeout),
+        executor=ThreadPoolExecutor(max_workers=16),
+        schedule=schedule or RetrySchedule(delays=[0.0] * 9, jitter=0),
+        lanes_per_subscriber=lanes_per_subscriber,
+        attempt_budget_seconds=1.0 + read_timeout,
+        clock=clock,
+    )
+
+
+def emitted_metrics(captured_stdout: str) -> list[dict[str, Any]]:
+    """The EMF documents printed by Powertools (one JSON object per line with an `_aws` key)."""
+    documents = []
+    for line in captured_stdout.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            documents.append(json.loads(line))
+    return documents
+
+
+def delivery_outcomes(captured_stdout: str) -> dict[str, float]:
+    """Sum of the `Deliveries` metric per `outcome` dimension value."""
+    totals: dict[str, float] = {}
+    for document in emitted_metrics(captured_stdout):
+        if "Deliveries" in document and "outcome" in document:
+            values = document["Deliveries"]
+            totals[document["outcome"]] = totals.get(document["outcome"], 0) + sum(
+                values if isinstance(values, list) else [values]
+            )
+    return totals
