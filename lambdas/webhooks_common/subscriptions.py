@@ -7,8 +7,8 @@ when its endpoint answers 410 Gone. The signing secret is stored only as KMS cip
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator

@@ -74,7 +74,8 @@ def test_a_200_receiver_gets_each_insight_once_signed_per_standard_webhooks(
     response = handler.handler(kinesis_event(*insights), lambda_context)
     # THEN every record succeeded and each subscriber got only its types
     assert response == {"batchItemFailures": []}
-    assert len(carts.requests) == 2 and len(trends.requests) == 1
+    assert len(carts.requests) == 2
+    assert len(trends.requests) == 1
     # AND the independent standardwebhooks library verifies every delivery and gets the insight back
     received = [Webhook(cart_secret).verify(r.body, r.headers) for r in carts.requests]
     assert sorted(r["insight_id"] for r in received) == sorted(i["insight_id"] for i in insights[:2])
@@ -151,9 +152,13 @@ def test_410_disables_the_subscription_and_dead_letters_its_deliveries(
     handler.handler(kinesis_event(sample_insight(1)), lambda_context)
     # THEN the subscription is disabled with the reason, and the delivery is in the dead-letter queue
     stored = webhook_aws.store.get(subscription.subscription_id)
-    assert stored is not None and stored.status == "disabled" and "410" in (stored.disabled_reason or "")
+    assert stored is not None
+    assert stored.status == "disabled"
+    assert "410" in (stored.disabled_reason or "")
     dead = webhook_aws.queue_bodies(webhook_aws.resources.dead_letter_queue_url)
-    assert len(dead) == 1 and "410" in dead[0]["reason"] and dead[0]["last_status_code"] == 410
+    assert len(dead) == 1
+    assert "410" in dead[0]["reason"]
+    assert dead[0]["last_status_code"] == 410
     assert delivery_outcomes(capsys.readouterr().out) == {"subscription_disabled": 1}
     # AND later insights are not sent to it
     handler.handler(kinesis_event(sample_insight(2)), lambda_context)
@@ -171,9 +176,12 @@ def test_a_redirect_is_a_permanent_failure_and_is_not_followed(
     redirecting = receiver().script(Answer(status=307, headers={"location": target.url}))
     webhook_aws.add_subscription(redirecting.url)
     handler.handler(kinesis_event(sample_insight(1)), lambda_context)
-    assert len(redirecting.requests) == 1 and target.requests == []
+    assert len(redirecting.requests) == 1
+    assert target.requests == []
     dead = webhook_aws.queue_bodies(webhook_aws.resources.dead_letter_queue_url)
-    assert len(dead) == 1 and "redirect" in dead[0]["reason"] and dead[0]["last_status_code"] == 307
+    assert len(dead) == 1
+    assert "redirect" in dead[0]["reason"]
+    assert dead[0]["last_status_code"] == 307
     assert webhook_aws.queue_bodies(webhook_aws.resources.retry_queue_url) == []
     assert delivery_outcomes(capsys.readouterr().out) == {"failed_permanent": 1}
 
@@ -218,7 +226,8 @@ def test_a_hanging_subscriber_times_out_without_delaying_the_others(
     assert elapsed < 3
     # AND all six of its deliveries are queued for retry (none lost)
     queued = webhook_aws.queue_bodies(webhook_aws.resources.retry_queue_url)
-    assert len(queued) == 6 and {q["attempt"] for q in queued} == {2}
+    assert len(queued) == 6
+    assert {q["attempt"] for q in queued} == {2}
     assert any("timed out" in q["last_error"] for q in queued)
     assert delivery_outcomes(capsys.readouterr().out) == {"delivered": 6, "retry_scheduled": 6}
 
@@ -242,7 +251,8 @@ def test_a_delivery_that_always_fails_walks_every_attempt_to_the_dead_letter_que
     # AND it ended in the dead-letter queue with the reason, not lost
     dead = webhook_aws.queue_bodies(webhook_aws.resources.dead_letter_queue_url)
     assert len(dead) == 1
-    assert dead[0]["reason"].startswith("gave up after 10 attempts") and "503" in dead[0]["reason"]
+    assert dead[0]["reason"].startswith("gave up after 10 attempts")
+    assert "503" in dead[0]["reason"]
     assert dead[0]["webhook_id"] == broken.requests[0].headers["webhook-id"]
     # AND the delivery log has one record per attempt
     attempts, _ = DeliveryLog(webhook_aws.dynamodb, webhook_aws.resources.delivery_log_table).recent_attempts(
@@ -321,7 +331,8 @@ def test_a_redelivered_batch_does_not_resend_acknowledged_deliveries(
     # THEN only that record is reported failed (the event source mapping will deliver it again)
     failed_sequence = event["Records"][1]["kinesis"]["sequenceNumber"]
     assert response == {"batchItemFailures": [{"itemIdentifier": failed_sequence}]}
-    assert len(healthy.requests) == 2 and len(failing.requests) == 1
+    assert len(healthy.requests) == 2
+    assert len(failing.requests) == 1
     # WHEN the queue is back and Lambda re-delivers from the failed record on (records 2 and 3)
     monkeypatch.setenv("RETRY_QUEUE_URL", webhook_aws.resources.retry_queue_url)
     runtime.fanout_service.cache_clear()
@@ -332,7 +343,8 @@ def test_a_redelivered_batch_does_not_resend_acknowledged_deliveries(
     assert len(failing.requests) == 2
     # AND a full re-delivery of the batch sends nothing at all
     assert handler.handler(event, lambda_context) == {"batchItemFailures": []}
-    assert len(healthy.requests) == 2 and len(failing.requests) == 2
+    assert len(healthy.requests) == 2
+    assert len(failing.requests) == 2
 
 
 def test_a_paused_subscription_receives_nothing_and_its_due_retries_are_dead_lettered(

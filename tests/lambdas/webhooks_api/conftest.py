@@ -56,7 +56,11 @@ def fake_dns() -> FakeDns:
 
 
 @pytest.fixture
-def registry(webhook_aws: WebhookAws, fake_dns: FakeDns, monkeypatch: pytest.MonkeyPatch) -> WebhookRegistry:
+def registry(
+    webhook_aws: WebhookAws,  # noqa: F811 (the imported fixture, requested by name)
+    fake_dns: FakeDns,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[WebhookRegistry]:
     built = WebhookRegistry(
         store=webhook_aws.store,
         cipher=webhook_aws.cipher,
@@ -107,9 +111,9 @@ def call_api(registry: WebhookRegistry) -> Callable[..., ApiResponse]:
 
 
 @pytest.fixture
-def created(call_api: Callable[..., ApiResponse]) -> Iterator[dict[str, Any]]:
+def created(call_api: Callable[..., ApiResponse]) -> dict[str, Any]:
     response = call_api(
         "POST", "/v1/webhooks", {"url": "https://hooks.example.com/in", "event_types": ["cart_abandoned"]}
     )
     assert response.status == 201, response.body
-    yield response.body
+    return response.body
