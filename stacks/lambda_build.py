@@ -18,6 +18,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD_DIR = REPO_ROOT / "build" / "lambda"
 SHARED_PACKAGES = ("events",)
+SHARED_LAMBDA_PACKAGES: dict[str, tuple[str, ...]] = {
+    "fanout": ("webhooks_common",),
+    "webhooks_api": ("webhooks_common",),
+}
+"""Library folders under `lambdas/` (no handler.py) and the functions that bundle them."""
 LAMBDA_PYTHON_VERSION = "3.12"
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "requirements.txt")
@@ -40,6 +45,8 @@ def build_function(name: str, build_dir: Path = DEFAULT_BUILD_DIR, *, sources_on
     shutil.copytree(source, target / "lambdas" / name, ignore=_IGNORED)
     for package in SHARED_PACKAGES:
         shutil.copytree(REPO_ROOT / package, target / package, ignore=_IGNORED)
+    for package in SHARED_LAMBDA_PACKAGES.get(name, ()):
+        shutil.copytree(REPO_ROOT / "lambdas" / package, target / "lambdas" / package, ignore=_IGNORED)
     requirements = source / "requirements.txt"
     if requirements.exists() and not sources_only:
         _install_dependencies(requirements, target)
