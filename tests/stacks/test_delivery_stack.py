@@ -76,12 +76,12 @@ def synthesize(config: AppConfig, tmp: Path) -> Synthesized:
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    yield synthesize(load_config(env_name="dev"), tmp_path_factory.mktemp("delivery-dev"))
+    return synthesize(load_config(env_name="dev"), tmp_path_factory.mktemp("delivery-dev"))
 
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    yield synthesize(load_config(env_name="prod"), tmp_path_factory.mktemp("delivery-prod"))
+    return synthesize(load_config(env_name="prod"), tmp_path_factory.mktemp("delivery-prod"))
 
 
 def test_synthesizes_clean_under_cdk_nag_and_cfn_lint(dev: Synthesized) -> None:
