@@ -96,6 +96,10 @@ class DeliveryConfig(_Frozen):
     secret_rotation_grace_hours: int = Field(default=24, ge=0, le=720)
     delivery_log_ttl_days: int = Field(default=30, ge=1, le=365)
     allow_loopback_targets: bool = Field(default=False, description="local runtime only; never in AWS")
+    max_concurrency: int = Field(default=32, ge=1, le=256, description="parallel deliveries per invocation")
+    max_concurrency_per_subscriber: int = Field(
+        default=4, ge=1, le=64, description="parallel deliveries to one subscriber per invocation"
+    )
 
 
 class MonitoringConfig(_Frozen):

@@ -159,6 +159,8 @@ class DeliveryStack(cdk.Stack):
                     environment.DEAD_LETTER_QUEUE_URL: self.dead_letter_queue.queue_url,
                     environment.CONNECT_TIMEOUT_SECONDS: f"{settings.connect_timeout_seconds:g}",
                     environment.READ_TIMEOUT_SECONDS: f"{settings.read_timeout_seconds:g}",
+                    environment.MAX_CONCURRENCY: str(settings.max_concurrency),
+                    environment.MAX_CONCURRENCY_PER_SUBSCRIBER: str(settings.max_concurrency_per_subscriber),
                 },
             ),
         )

@@ -8,6 +8,7 @@ sender (and its connection pool) lives per Lambda container.
 from __future__ import annotations
 
 import email.utils
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ class WebhookSender:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._policy = policy
+        # The URL's form (scheme, user-info, host syntax) never changes for a URL string: check it once.
+        self._check_form = functools.lru_cache(maxsize=4096)(policy.check_form)
         self._max_response_bytes = max_response_bytes
         self._total_budget = connect_timeout + read_timeout
         self._clock = clock
@@ -67,7 +70,7 @@ class WebhookSender:
     def send(self, url: str, headers: dict[str, str], body: bytes) -> HttpResult:
         started = self._clock()
         try:
-            self._policy.check_form(url)
+            self._check_form(url)
             with self._client.stream("POST", url, content=body, headers=headers) as response:
                 read, excerpt, truncated = self._read_capped(response, started)
                 return HttpResult(

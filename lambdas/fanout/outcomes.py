@@ -2,8 +2,9 @@
 
 Rules (Standard Webhooks): 2xx delivered; 3xx is a failure (redirects are not followed); 410 Gone disables
 the subscription; 408, 429 and 5xx are retried, as are timeouts and connection errors; other 4xx are
-permanent. 429/502/503/504 mean "slow down": the subscriber's remaining deliveries in this invocation are
-deferred, and a Retry-After is honoured. A target refused by the SSRF policy at connection time is
+permanent. 429/502/503/504 mean "slow down" and a timeout means the endpoint is stuck: the subscriber's
+remaining deliveries in this invocation are then not sent (they wait for their next attempt), and a
+Retry-After is honoured. A target refused by the SSRF policy at connection time is
 permanent.
 """
 
@@ -31,8 +32,11 @@ class Outcome:
 def classify(result: HttpResult) -> Outcome:
     if result.error_kind == "rejected":
         return Outcome("permanent", f"target not allowed: {result.error}")
-    if result.error_kind in ("timeout", "connect"):
-        return Outcome("retry", result.error or result.error_kind, pause_subscriber=True)
+    if result.error_kind == "timeout":
+        return Outcome("retry", result.error or "timed out", pause_subscriber=True)
+    if result.error_kind == "connect":
+        # Refused or reset: fails fast, so it does not hold a lane; no reason to hold back the others.
+        return Outcome("retry", result.error or "connection failed")
     if result.error_kind is not None or result.status_code is None:
         return Outcome("retry", result.error or "no response")
     status = result.status_code

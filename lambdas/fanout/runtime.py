@@ -28,7 +28,7 @@ from lambdas.webhooks_common.target_policy import TargetPolicy
 @functools.cache
 def fanout_service() -> FanoutService:
     """The container's service (built on first use; `fanout_service.cache_clear()` in tests)."""
-    concurrency = int(env.number(env.MAX_CONCURRENCY, 64))
+    concurrency = int(env.number(env.MAX_CONCURRENCY, 32))
     aws_config = Config(max_pool_connections=concurrency + 8, retries={"max_attempts": 5, "mode": "standard"})
     dynamodb = boto3.client("dynamodb", config=aws_config)
     sqs = boto3.client("sqs", config=aws_config)

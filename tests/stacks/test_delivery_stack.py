@@ -193,6 +193,7 @@ def test_functions_are_arm64_python_312_with_their_settings(dev: Synthesized) ->
     assert fanout_env["ALLOW_LOOPBACK_TARGETS"] == "false"
     assert fanout_env["READ_TIMEOUT_SECONDS"] == "15"
     assert fanout_env["CONNECT_TIMEOUT_SECONDS"] == "5"
+    assert (fanout_env["MAX_CONCURRENCY"], fanout_env["MAX_CONCURRENCY_PER_SUBSCRIBER"]) == ("32", "4")
     assert {"SUBSCRIPTIONS_TABLE", "DELIVERY_LOG_TABLE", "RETRY_QUEUE_URL", "DEAD_LETTER_QUEUE_URL"} <= set(
         fanout_env
     )

@@ -28,7 +28,7 @@ from lambdas.fanout.outcomes import classify
         (HttpResult(1.0, status_code=503), "retry", True),
         (HttpResult(1.0, status_code=504), "retry", True),
         (HttpResult(1.0, error_kind="timeout", error="timed out"), "retry", True),
-        (HttpResult(1.0, error_kind="connect", error="refused"), "retry", True),
+        (HttpResult(1.0, error_kind="connect", error="refused"), "retry", False),
         (HttpResult(1.0, error_kind="protocol", error="bad header"), "retry", False),
         (HttpResult(1.0, error_kind="rejected", error="private"), "permanent", False),
     ],
