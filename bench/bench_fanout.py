@@ -6,7 +6,7 @@ HTTP/1.1 receiver in a separate process. The subscription table, delivery log an
 stand-ins with the same interface by default, because moto's in-process DynamoDB costs ~2 ms of CPU per
 call on this machine and would measure moto rather than the fan-out; `--moto` runs against moto instead.
 
-    python -m bench.bench_fanout [--insights 100] [--subscriptions 20] [--rounds 3] [--moto]
+    python -m bench.bench_fanout [--insights 100] [--subscriptions 20] [--rounds 3] [--concurrency 8] [--moto]
 
 Reports deliveries/s per invocation (target ≥ 1,000), and per delivery: the HTTP round trip as the sender
 sees it, and the added latency (invocation start → request arriving at the receiver) for a single insight.
@@ -364,15 +364,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--insights", type=int, default=100)
     parser.add_argument("--subscriptions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=32, help="delivery threads (MAX_CONCURRENCY)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=8,
+        help="delivery threads (MAX_CONCURRENCY; production default 32, see docs/benchmarks.md)",
+    )
     parser.add_argument(
         "--moto", action="store_true", help="moto DynamoDB/SQS/KMS instead of in-memory stand-ins"
     )
     args = parser.parse_args(argv)
     result = run(args.insights, args.subscriptions, args.rounds, args.moto, args.concurrency)
     rate = result["deliveries_per_second"]
+    stores = "moto" if args.moto else "in-memory stores"
     print(
-        f"webhook fan-out ({'moto' if args.moto else 'in-memory stores'}), {args.insights} insights x {args.subscriptions} subscriptions"
+        f"webhook fan-out ({stores}), {args.insights} insights x {args.subscriptions} subscriptions, "
+        f"{args.concurrency} delivery threads, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     print(
         f"  deliveries/s per invocation: median {rate['median']:,.0f}, best {rate['best']:,.0f} (target >= {TARGET_DELIVERIES_PER_SECOND:,})"
