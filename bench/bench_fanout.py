@@ -9,7 +9,8 @@ call on this machine and would measure moto rather than the fan-out; `--moto` ru
     python -m bench.bench_fanout [--insights 100] [--subscriptions 20] [--rounds 3] [--concurrency 8] [--moto]
 
 Reports deliveries/s per invocation (target ≥ 1,000), and per delivery: the HTTP round trip as the sender
-sees it, and the added latency (invocation start → request arriving at the receiver) for a single insight.
+sees it, and the added latency of one delivery (handler start → request at the receiver) for an invocation
+carrying one insight for one subscriber.
 """
 
 from __future__ import annotations
@@ -182,7 +183,8 @@ def make_subscriptions(base_url: str, count: int) -> list[tuple[Subscription, by
                 Subscription(
                     subscription_id=new_subscription_id(),
                     url=f"{base_url}/s{n}",
-                    event_types=("cart_abandoned",),
+                    # only the first subscription takes trending_product: the single-delivery latency probe
+                    event_types=("cart_abandoned", "trending_product") if n == 0 else ("cart_abandoned",),
                     status="active",
                     created_at="2026-11-25T12:00:00.000Z",
                     updated_at="2026-11-25T12:00:00.000Z",
@@ -263,24 +265,39 @@ def moto_service(base_url: str, subscriptions: int, concurrency: int) -> Iterato
         )
 
 
-def kinesis_event(round_number: int, insights: int) -> dict[str, Any]:
+def kinesis_event(round_number: int, insights: int, *, trending: bool = False) -> dict[str, Any]:
+    """`insights` cart_abandoned insights (every subscription), or trending_product ones (one subscription)."""
     import base64
 
     records = []
     for n in range(insights):
-        insight = make_insight(
-            "cart_abandoned",
-            key=(f"user-{n}", round_number),
-            occurred_at="2026-11-25T12:00:00.000Z",
-            job_version="v1",
-            user_id=f"user-{n}",
-            payload={
-                "items": [{"product_id": f"p-{n}", "quantity": 1, "price": 9.5}],
-                "value": 9.5,
-                "currency": "EUR",
-                "last_cart_change_at": "2026-11-25T11:30:00.000Z",
-            },
-        )
+        if trending:
+            insight = make_insight(
+                "trending_product",
+                key=(f"p-{n}", round_number),
+                occurred_at="2026-11-25T12:00:00.000Z",
+                job_version="v1",
+                payload={
+                    "product_id": f"p-{n}",
+                    "window_start": "2026-11-25T11:00:00.000Z",
+                    "window_end": "2026-11-25T12:00:00.000Z",
+                    "score": 3.5,
+                },
+            )
+        else:
+            insight = make_insight(
+                "cart_abandoned",
+                key=(f"user-{n}", round_number),
+                occurred_at="2026-11-25T12:00:00.000Z",
+                job_version="v1",
+                user_id=f"user-{n}",
+                payload={
+                    "items": [{"product_id": f"p-{n}", "quantity": 1, "price": 9.5}],
+                    "value": 9.5,
+                    "currency": "EUR",
+                    "last_cart_change_at": "2026-11-25T11:30:00.000Z",
+                },
+            )
         sequence = f"{round_number:010d}{n:010d}"
         records.append(
             {
@@ -341,11 +358,13 @@ def run(insights: int, subscriptions: int, rounds: int, use_moto: bool, concurre
                 assert len(arrivals) == insights * subscriptions, (len(arrivals), insights * subscriptions)
                 throughput.append(len(arrivals) / seconds)
                 queueing.extend((a - start) * 1000 for a in arrivals)
-            # Single-insight latency: what one insight waits between the handler starting and its requests.
+            # Added latency of one delivery: one insight for one subscriber, handler start → request arrives.
             added = []
-            for round_number in range(rounds + 1, rounds + 101):
-                start, _, _ = invoke(kinesis_event(round_number, 1))
-                added.extend((a - start) * 1000 for a in fetch_arrivals(base_url))
+            for round_number in range(rounds + 1, rounds + 201):
+                start, _, _ = invoke(kinesis_event(round_number, 1, trending=True))
+                arrivals = fetch_arrivals(base_url)
+                assert len(arrivals) == 1, arrivals
+                added.append((arrivals[0] - start) * 1000)
             log = getattr(service, "_log", None)  # the in-memory log keeps every attempt record
             round_trips = [r.latency_ms for r in getattr(log, "records", []) if r.latency_ms is not None]
     return {
@@ -392,7 +411,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"  request arrival within a {result['deliveries_per_invocation']}-delivery batch: p50 {result['batch_arrival_ms']['p50']:.0f} ms, p99 {result['batch_arrival_ms']['p99']:.0f} ms"
     )
     print(
-        f"  added latency, single insight (handler start -> request at receiver): p50 {result['added_latency_ms']['p50']:.1f} ms, p99 {result['added_latency_ms']['p99']:.1f} ms"
+        f"  added latency, one insight to one subscriber (handler start -> request at receiver): p50 {result['added_latency_ms']['p50']:.1f} ms, p99 {result['added_latency_ms']['p99']:.1f} ms"
     )
     return result
 
