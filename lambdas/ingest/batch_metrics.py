@@ -29,6 +29,8 @@ PUT_RECORDS_FAILED_EVENTS: Final = "PutRecordsFailedEvents"
 """Valid events the log still refused after the retries (status `failed`, the request answered 503)."""
 REQUESTS_REFUSED: Final = "RequestsRefused"
 """Requests answered 400/413/415 before any event was looked at (bad JSON, envelope, size, type)."""
+UNEXPECTED_ERRORS: Final = "UnexpectedErrors"
+"""Requests answered 500 because of a bug or a misconfiguration (the log has the stack trace)."""
 
 
 def publish_batch_metrics(metrics: Metrics, outcome: BatchOutcome) -> None:
@@ -53,3 +55,7 @@ def publish_batch_metrics(metrics: Metrics, outcome: BatchOutcome) -> None:
 
 def publish_refused_request(metrics: Metrics) -> None:
     metrics.add_metric(name=REQUESTS_REFUSED, unit=MetricUnit.Count, value=1)
+
+
+def publish_unexpected_error(metrics: Metrics) -> None:
+    metrics.add_metric(name=UNEXPECTED_ERRORS, unit=MetricUnit.Count, value=1)

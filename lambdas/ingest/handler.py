@@ -24,6 +24,7 @@ from lambdas.ingest.batch_metrics import (
     SERVICE_NAME,
     publish_batch_metrics,
     publish_refused_request,
+    publish_unexpected_error,
 )
 from lambdas.ingest.enrichment import ANONYMOUS_PRODUCER
 from lambdas.ingest.event_log import KinesisEventLog, RetryPolicy
@@ -62,7 +63,7 @@ def post_events() -> Response:
     request = app.current_event
     try:
         events = read_events(
-            content_type=request.get_header_value("content-type"),
+            content_type=request.headers.get("content-type"),  # case-insensitive in Powertools 3
             body=request.body,
             is_base64_encoded=bool(request.is_base64_encoded),
         )
@@ -117,6 +118,7 @@ def post_events() -> Response:
 @app.exception_handler(Exception)
 def unexpected_error(error: Exception) -> Response:
     logger.exception("unexpected error while ingesting")
+    publish_unexpected_error(metrics)
     return _json_response(HTTPStatus.INTERNAL_SERVER_ERROR, message_body("internal error; retry the request"))
 
 
