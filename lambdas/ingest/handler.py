@@ -7,6 +7,7 @@ logged at DEBUG. Tests replace the service with `ingest_service.cache_clear()` u
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from http import HTTPStatus
 from typing import Any, Final
@@ -101,7 +102,7 @@ def post_events() -> Response:
             "log refused records after retries",
             extra={"error_codes": sorted(set(outcome.put.failed.values()))},
         )
-    if outcome.rejected_by_reason:
+    if outcome.rejected_by_reason and logger.log_level <= logging.DEBUG:
         logger.debug(
             "rejected events",
             extra={

@@ -370,3 +370,18 @@ def test_the_retry_budget_shrinks_to_the_time_the_lambda_has_left(
     # THEN it gives up within the half second left
     assert status == 503
     assert clock.now - 1000.0 < 0.5
+
+
+def test_per_event_errors_are_logged_only_at_debug(
+    make_event: Callable[..., dict], api_request: Callable[..., dict], lambda_context, log_output
+) -> None:
+    request = api_request({"events": [make_event(), make_event(colour="red")]})
+    handler.handler(request, lambda_context)
+    assert '"rejected events"' not in log_output.getvalue()
+    handler.logger.setLevel("DEBUG")
+    try:
+        handler.handler(request, lambda_context)
+    finally:
+        handler.logger.setLevel("INFO")
+    [line] = [json.loads(line) for line in log_output.getvalue().splitlines() if '"rejected events"' in line]
+    assert line["errors"] == {"1": ["colour: is not an allowed field"]}
