@@ -82,7 +82,7 @@ def place_sessions(
         # An abandoned cart preferably times out before the span ends, so the job sees it "live".
         tail = abandon_after_ms if kinds[-1] == "abandon" else 0
         base = sum(typical) + sum(hard)
-        options = [(True, True), (True, False), (False, True), (False, False)]
+        options = [(True, True), (False, True), (True, False), (False, False)]
         fitting = [(s, t) for s, t in options if base + sum(soft) * s + tail * t <= span]
         if fitting:
             use_soft, use_tail = fitting[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from typing import Any, NamedTuple
 
 from kappa.simulate.catalogue import Catalogue
@@ -200,6 +201,10 @@ class SessionBuilder:
 
     def build(self, slot: SessionSlot, user_id: str) -> BuiltSession:
         steps, last_change = self._plan(slot)
+        if slot.kind == "browse":
+            del steps[
+                max(1, bisect_right([step[0] for step in steps], slot.budget_ms - 1)) :
+            ]  # browsers just leave
         _fit(steps, slot.budget_ms)
         session_id = f"s-{self._run_tag}-{slot.user:x}-{slot.number}"
         start = slot.start_ms
