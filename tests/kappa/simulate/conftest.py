@@ -61,6 +61,10 @@ MESSY_DELIVERY = SimulationConfig(
     max_disorder_seconds=30,
 )
 """Lots of late and duplicate deliveries: the truth must not change because of them."""
+EXTREME = SimulationConfig(
+    seed=13, users=300, duration_seconds=10, time_scale=1000, abandon_after_minutes=0.05
+)
+"""Millisecond think times and a three-second abandonment window in a ten-second span."""
 STATISTICS = SimulationConfig(seed=2, users=5000, duration_seconds=7200)
 """Enough orders and views for the planted patterns to stand out from noise."""
 
@@ -69,6 +73,7 @@ CONFIGS = {
     "live-demo": LIVE_DEMO,
     "tiny-span": TINY_SPAN,
     "messy-delivery": MESSY_DELIVERY,
+    "extreme": EXTREME,
 }
 
 
