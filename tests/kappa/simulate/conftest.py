@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ import orjson
 import pytest
 
 from kappa.simulate import Simulation, SimulationConfig, Truth, simulate, write_ndjson
+from tests.kappa.simulate.ingestion_stub import Answer, IngestionStub
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,20 @@ def statistics_run() -> Run:
 @pytest.fixture(params=sorted(CONFIGS))
 def any_run(request: pytest.FixtureRequest, runs: dict[str, Run]) -> Run:
     return runs[request.param]
+
+
+@pytest.fixture
+def stub_factory() -> Iterator[Callable[[Answer], IngestionStub]]:
+    """Start ingestion stubs on free loopback ports; all are stopped after the test."""
+    started: list[IngestionStub] = []
+
+    def start(answer: Answer) -> IngestionStub:
+        stub = IngestionStub(answer)
+        stub.thread.start()
+        started.append(stub)
+        return stub
+
+    yield start
+    for stub in started:
+        stub.server.shutdown()
+        stub.server.server_close()
