@@ -15,6 +15,7 @@ from kappa.simulate.config import (
 )
 from kappa.simulate.generator import Delivery, Simulation, simulate
 from kappa.simulate.ndjson import write_ndjson
+from kappa.simulate.sender import EndpointError, EventSender, SendReport
 from kappa.simulate.truth import AbandonedCart, Affinity, CartItem, Trend, Truth
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "Affinity",
     "CartItem",
     "Delivery",
+    "EndpointError",
+    "EventSender",
+    "SendReport",
     "Simulation",
     "SimulationConfig",
     "SimulationOptionError",

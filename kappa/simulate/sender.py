@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class EventSender:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_batch: Callable[[SendReport, int], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be more than 0 events per second")
@@ -76,13 +78,14 @@ class EventSender:
         self._client = client or httpx.Client(timeout=timeout_seconds)
         self._owns_client = client is None
         self._clock = clock
-        self._sleep = sleep
+        self._stop = stop
+        self._sleep = sleep if stop is None else self._wait_unless_stopped
         self._on_batch = on_batch
         self._next_send_at = 0.0
         self._jitter = random.Random(0)  # only spreads retries; has no effect on what is sent
 
     def send(self, deliveries: Iterable[tuple[int, dict[str, Any]]]) -> SendReport:
-        """Send every delivery; returns the report (also kept in `self.report`)."""
+        """Send every delivery (until `stop` is set); returns the report (also kept in `self.report`)."""
         try:
             self._send_all(deliveries)
         finally:
@@ -90,20 +93,30 @@ class EventSender:
                 self._client.close()
         return self.report
 
+    def _wait_unless_stopped(self, seconds: float) -> None:
+        """Waiting on the stop event lets a caller end a live run at once."""
+        assert self._stop is not None
+        self._stop.wait(seconds)
+
     def _send_all(self, deliveries: Iterable[tuple[int, dict[str, Any]]]) -> None:
         clock, sleep = self._clock, self._sleep
         batch: list[dict[str, Any]] = []
         batch_opened = 0.0
         last_at = 0
+        stop = self._stop
         for deliver_at_ms, event in deliveries:
+            if stop is not None and stop.is_set():
+                break
             due = deliver_at_ms / 1000
-            while (now := clock()) < due:
+            while (now := clock()) < due and not (stop is not None and stop.is_set()):
                 if batch and now - batch_opened >= self._linger:
                     self._flush(batch, last_at)
                     batch = []
                     continue
                 wake = min(due, batch_opened + self._linger) if batch else due
                 sleep(max(0.0, wake - now))
+            if now < due:  # stopped while waiting: this event's time has not come
+                break
             if not batch:
                 batch_opened = clock()
             batch.append(event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -10,7 +12,7 @@ import pytest
 
 from kappa.simulate import SimulationConfig, simulate
 from kappa.simulate.sender import EndpointError, EventSender
-from tests.kappa.simulate.ingestion_stub import results
+from tests.kappa.simulate.ingestion_stub import accept_all, results
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +156,21 @@ def test_sending_is_paced_by_the_rate(stub_factory, deliveries):
     # THEN they go out in batches of 100 about a second apart: ten seconds for the lot, minus the last batch's
     assert [len(r["events"]) for r in stub.requests] == [100] * 10
     assert 9.0 <= clock.now - 2_000_000_000.0 < 9.5
+
+
+def test_setting_stop_ends_a_live_run_promptly_keeping_what_was_sent(stub_factory):
+    # GIVEN a live run of ten minutes of event time starting now, sent from another thread
+    stub = stub_factory(accept_all)
+    config = SimulationConfig(users=200, duration_seconds=600, start=datetime.now(tz=UTC))
+    stop = threading.Event()
+    sender = EventSender(stub.url, "k", stop=stop, linger_seconds=0.1)
+    worker = threading.Thread(target=sender.send, args=(simulate(config).deliveries(),))
+    worker.start()
+    # WHEN stop is set after a moment
+    time.sleep(0.5)
+    stop.set()
+    worker.join(timeout=5)
+    # THEN the sender returned at once, having sent only events whose time had come
+    assert not worker.is_alive()
+    assert sender.report.sent == len(stub.received_ids()) < 1000
+    assert sender.report.accepted == sender.report.sent
