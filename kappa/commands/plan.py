@@ -82,7 +82,7 @@ def plan(
     if as_json:
         typer.echo(json.dumps(estimate_as_dict(result), indent=2, ensure_ascii=False))
     else:
-        console.print(estimate_table(result))
+        console.print(estimate_table(result, width=console.width))
 
 
 def _option(field_name: str) -> str:

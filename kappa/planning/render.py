@@ -15,22 +15,26 @@ from kappa.planning.estimate import Estimate, LineItem, StreamPlan
 from kappa.planning.figures import number, short, usd
 
 JSON_SCHEMA_VERSION = 1
+WIDE_TERMINAL = 140
 
 
-def estimate_table(plan: Estimate) -> RenderableType:
-    """The estimate for a terminal: line items with formulas, totals, capacity, warnings and caveats."""
+def estimate_table(plan: Estimate, *, width: int | None = None) -> RenderableType:
+    """The estimate for a terminal: line items with formulas, totals, capacity, warnings and caveats.
+
+    `width` is the terminal's: below `WIDE_TERMINAL` columns the service and quantity columns wrap so
+    that the table still fits 80 columns.
+    """
     w = plan.workload
     title = (
         f"Kappa Commerce monthly estimate · {plan.prices.region} ({plan.prices.region_name}) · "
         f"prices as of {plan.prices.as_of.isoformat()}"
     )
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False, header_style="bold")
-    table.add_column("Service", style="cyan", no_wrap=True)
-    table.add_column("Item")
-    table.add_column("Quantity / month", justify="right")
-    table.add_column("Formula", style="dim", ratio=1)
-    table.add_column("Unit price", justify="right")
-    table.add_column("USD / month", justify="right", style="bold")
+    narrow = width is not None and width < WIDE_TERMINAL
+    table = Table(title=title, title_justify="left", header_style="bold", expand=False)
+    table.add_column("Service", style="cyan", max_width=16 if narrow else None)
+    table.add_column("Item · formula · unit price", min_width=24)
+    table.add_column("Quantity / month", justify="right", max_width=14 if narrow else None)
+    table.add_column("USD / month", justify="right", style="bold", no_wrap=True)
     previous = None
     for line in plan.lines:
         service = line.service if line.service != previous else ""
@@ -39,20 +43,16 @@ def estimate_table(plan: Estimate) -> RenderableType:
         previous = line.service
         table.add_row(
             service,
-            line.item,
+            Text.assemble(line.item, "\n", (line.formula, "dim"), "\n", (f"at {line.price}", "dim italic")),
             f"{short(line.quantity)} {line.unit}",
-            line.formula,
-            line.price,
             usd(line.cost),
         )
     table.add_section()
-    table.add_row("Total", "", "", "", "", usd(plan.total), style="bold green")
+    table.add_row("Total", "", "", usd(plan.total), style="bold green")
     table.add_row(
         "Per million events",
-        "",
+        Text("total ÷ (events/month ÷ 1,000,000)", style="dim"),
         f"{short(plan.events_per_month)} events",
-        "total ÷ (events/month ÷ 1,000,000)",
-        "",
         f"${plan.cost_per_million_events:,.4f}",
         style="green",
     )
@@ -65,7 +65,14 @@ def estimate_table(plan: Estimate) -> RenderableType:
         f"{w.archive_retention_days} days. Usage is billed at the average rate; shards and KPUs are sized "
         "for the peak.",
     )
-    parts: list[RenderableType] = [workload, table, _capacity_panel(plan)]
+    headline = Text.assemble(
+        ("Estimate: ", "bold"),
+        (f"{usd(plan.total)} a month", "bold green"),
+        f", ${plan.cost_per_million_events:,.4f} per million events ({short(plan.events_per_month)} events/month); "
+        f"{plan.capacity.raw_stream.sizing.shards} raw shards if provisioned, {plan.capacity.flink_billed_kpus} Flink KPUs "
+        "billed.",
+    )
+    parts: list[RenderableType] = [workload, headline, table, _capacity_panel(plan)]
     if plan.warnings:
         parts.append(
             Panel("\n".join(f"• {warning}" for warning in plan.warnings), title="Warnings", style="yellow")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from typer.testing import CliRunner
 
 from kappa.cli import app
+from kappa.planning import Workload, estimate, load_prices
+from kappa.planning.figures import usd
 
 runner = CliRunner()
 
 
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["plan", *args], env={"COLUMNS": "220"})
+def run(*args: str, columns: int = 220) -> tuple[int, str]:
+    result = runner.invoke(app, ["plan", *args], env={"COLUMNS": str(columns)})
     return result.exit_code, result.output
 
 
@@ -41,6 +44,15 @@ def test_table_shows_every_hop_with_formulas_total_and_cost_per_million() -> Non
     assert "prices as of 2025-06-01" in output
     assert "shards = max(" in output
     assert "Not included:" in output
+
+
+def test_the_table_fits_an_80_column_terminal() -> None:
+    code, output = run("--events-per-second", "10000", columns=80)
+
+    assert code == 0, output
+    assert max(len(line) for line in output.splitlines()) <= 80
+    total = estimate(Workload(events_per_second=Decimal(10_000)), load_prices("us-east-1")).total
+    assert usd(total) in output  # the money column is never cut off
 
 
 def test_json_has_line_items_totals_capacity_and_assumptions() -> None:
