@@ -186,6 +186,27 @@ class ResourceNames:
     def raw_stream(self) -> str:
         return f"{self.prefix}-raw-events"
 
+    @property
+    def raw_archive_delivery_stream(self) -> str:
+        """The Firehose delivery stream copying the raw stream into the S3 archive."""
+        return f"{self.prefix}-raw-events-archive"
+
+    def archive_bucket(self, account: str) -> str:
+        """The S3 archive bucket; bucket names are global, so the account id makes it unique.
+
+        In an environment-agnostic stack `account` is the `AWS::AccountId` token, which resolves in
+        whichever stack uses the name (no cross-stack export).
+        """
+        return f"{self.prefix}-archive-{account}"
+
+    @property
+    def ingestion_api(self) -> str:
+        return f"{self.prefix}-ingestion"
+
+    @property
+    def ingest_function(self) -> str:
+        return f"{self.prefix}-ingest"
+
     def insights_stream(self, job_version: str | None = None) -> str:
         return f"{self.prefix}-insights" + (f"-{job_version}" if job_version else "")
 

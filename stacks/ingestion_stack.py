@@ -1,7 +1,9 @@
 """The ingestion stack: how every event enters the Kappa log (API → function → raw stream → S3 archive).
 
 Exposes what the other stacks build on: `raw_stream` (+ `raw_stream_key`), `archive_bucket`, `api`,
-`ingest_function` and the producers' `api_keys`.
+`ingest_function` and the producers' `api_keys`; and, for stacks that watch by name, the physical names
+`api_name`, `api_stage_name`, `ingest_function_name`, `raw_stream_name`, `delivery_stream_name`,
+`archive_bucket_name`.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ class IngestionStack(cdk.Stack):
             "Archive",
             props=StreamArchiveProps(
                 source=raw.stream,
-                delivery_stream_name=f"{names.raw_stream}-archive",
+                delivery_stream_name=names.raw_archive_delivery_stream,
+                bucket_name=names.archive_bucket(self.account),
                 settings=settings.archive,
                 removal_policy=data_removal,
             ),
@@ -78,6 +81,7 @@ class IngestionStack(cdk.Stack):
             "Ingest",
             props=PythonFunctionProps(
                 name="ingest",
+                function_name=names.ingest_function,
                 description="POST /v1/events: validates, enriches and appends events to the raw stream",
                 settings=settings.function,
                 build_dir=lambda_build_dir,
@@ -111,7 +115,7 @@ class IngestionStack(cdk.Stack):
             self,
             "Api",
             props=IngestionApiProps(
-                api_name=f"{names.prefix}-ingestion",
+                api_name=names.ingestion_api,
                 stage_name=settings.stage_name,
                 handler=ingest.invocable,
                 producers=settings.producers,
@@ -121,6 +125,15 @@ class IngestionStack(cdk.Stack):
         self.ingestion_api = api
         self.api: apigw.RestApi = api.api
         self.api_keys: dict[str, apigw.IApiKey] = api.api_keys
+
+        # Physical names for stacks that watch these resources by name (monitoring): plain strings, except
+        # the bucket's account id, which is the AWS::AccountId pseudo parameter in an env-agnostic stack.
+        self.api_name = names.ingestion_api
+        self.api_stage_name = settings.stage_name
+        self.ingest_function_name = names.ingest_function
+        self.raw_stream_name = names.raw_stream
+        self.delivery_stream_name = names.raw_archive_delivery_stream
+        self.archive_bucket_name = names.archive_bucket(self.account)
 
         cdk.CfnOutput(self, "EventsUrl", value=api.events_url, description="POST events here")
         cdk.CfnOutput(self, "RawStreamName", value=raw.stream.stream_name)

@@ -41,6 +41,8 @@ NONCURRENT_VERSION_DAYS: Final = 30
 class StreamArchiveProps:
     source: kinesis.IStream
     delivery_stream_name: str
+    bucket_name: str | None = None
+    """A fixed physical name for the archive bucket (None: CloudFormation generates one)."""
     settings: ArchiveConfig
     removal_policy: cdk.RemovalPolicy
     log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS
@@ -99,6 +101,7 @@ class StreamArchive(Construct):
         self.bucket = s3.Bucket(
             self,
             "Bucket",
+            bucket_name=props.bucket_name,
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,

@@ -605,3 +605,26 @@ def test_the_account_logging_role_for_api_gateway_survives_stack_deletion(dev: S
     _, account = dev.only("AWS::ApiGateway::Account")
     role = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
     assert dev.json["Resources"][role]["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.slow
+@pytest.mark.cdk
+def test_resources_other_stacks_watch_by_name_have_fixed_physical_names(dev: Synthesized) -> None:
+    stack = dev.stack
+    plain = {
+        "api_name": "kappa-dev-ingestion",
+        "api_stage_name": "v1",
+        "ingest_function_name": "kappa-dev-ingest",
+        "raw_stream_name": "kappa-dev-raw-events",
+        "delivery_stream_name": "kappa-dev-raw-events-archive",
+    }
+    assert {attribute: getattr(stack, attribute) for attribute in plain} == plain
+    dev.template.has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "kappa-dev-ingestion"})
+    dev.template.has_resource_properties("AWS::Lambda::Function", {"FunctionName": "kappa-dev-ingest"})
+    dev.template.has_resource_properties(
+        "AWS::KinesisFirehose::DeliveryStream", {"DeliveryStreamName": "kappa-dev-raw-events-archive"}
+    )
+    # The bucket name carries the account id: a pseudo parameter, so using it elsewhere needs no export.
+    archive_name = {"Fn::Join": ["", ["kappa-dev-archive-", {"Ref": "AWS::AccountId"}]]}
+    assert stack.resolve(stack.archive_bucket_name) == archive_name
+    dev.template.has_resource_properties("AWS::S3::Bucket", {"BucketName": archive_name})
