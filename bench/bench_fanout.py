@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -392,7 +393,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--moto", action="store_true", help="moto DynamoDB/SQS/KMS instead of in-memory stand-ins"
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])  # `python -m bench` calls main() with no arguments
     result = run(args.insights, args.subscriptions, args.rounds, args.moto, args.concurrency)
     rate = result["deliveries_per_second"]
     stores = "moto" if args.moto else "in-memory stores"
@@ -417,4 +418,4 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

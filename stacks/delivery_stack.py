@@ -150,6 +150,7 @@ class DeliveryStack(cdk.Stack):
             "Fanout",
             props=PythonFunctionProps(
                 name="fanout",
+                function_name=names.fanout_function,
                 description="Delivers insights to webhook subscribers: signs, sends, retries, dead-letters",
                 settings=settings.function,
                 build_dir=build_dir,
@@ -214,6 +215,7 @@ class DeliveryStack(cdk.Stack):
             "WebhooksApi",
             props=PythonFunctionProps(
                 name="webhooks_api",
+                function_name=names.webhooks_api_function,
                 description="Webhook subscription management API (/v1/webhooks)",
                 settings=settings.api_function,
                 build_dir=build_dir,

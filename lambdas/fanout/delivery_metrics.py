@@ -4,7 +4,8 @@ The metric contract (namespace `KappaCommerce`, dimension `service=fanout`), use
 
 * `Deliveries` (Count) with dimension `outcome` ∈ delivered | retry_scheduled | failed_permanent |
   dead_lettered | subscription_disabled — one per delivery handled (an attempt, or a deferral).
-* `DeliveryAttempts` (Count) — HTTP requests actually sent.
+* `DeliveryAttempts` (Count) — one value per HTTP request sent: its attempt number (1-10). SampleCount is
+  the number of requests; Average and Maximum say how many tries deliveries are taking.
 * `DeliveryLatency` (Milliseconds) — per attempt, request start to response read.
 * `DuplicateDeliveriesSkipped` (Count) — already acknowledged or already attempted, so not sent again.
 * `RetryHops` (Count) — retry messages re-queued because they were not yet due.
@@ -38,7 +39,7 @@ class DeliveryTally:
     """Thread-safe counters for one invocation."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
-    attempts: int = 0
+    attempt_numbers: list[int] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
     duplicates_skipped: int = 0
     retry_hops: int = 0
@@ -48,9 +49,13 @@ class DeliveryTally:
         with self._lock:
             self.outcomes[name] += 1
 
-    def attempt(self, latency_ms: float) -> None:
+    @property
+    def attempts(self) -> int:
+        return len(self.attempt_numbers)
+
+    def attempt(self, number: int, latency_ms: float) -> None:
         with self._lock:
-            self.attempts += 1
+            self.attempt_numbers.append(number)
             self.latencies_ms.append(latency_ms)
 
     def skipped(self, count: int = 1) -> None:
@@ -64,8 +69,8 @@ class DeliveryTally:
 
 def publish(tally: DeliveryTally, metrics: Metrics) -> None:
     """Add the tally to `metrics` (flushed by its decorator) and emit one `Deliveries` per outcome."""
-    if tally.attempts:
-        metrics.add_metric(name="DeliveryAttempts", unit=MetricUnit.Count, value=tally.attempts)
+    for number in tally.attempt_numbers:
+        metrics.add_metric(name="DeliveryAttempts", unit=MetricUnit.Count, value=number)
     for latency in tally.latencies_ms:
         metrics.add_metric(name="DeliveryLatency", unit=MetricUnit.Milliseconds, value=latency)
     if tally.duplicates_skipped:

@@ -264,7 +264,7 @@ class FanoutService:
         pending = job.pending
         headers = webhook_headers(pending.webhook_id, int(self._clock()), job.body, job.subscriber.keys)
         result = self._sender.send(job.subscriber.subscription.url, headers, job.body)
-        run.report.tally.attempt(result.latency_ms)
+        run.report.tally.attempt(pending.attempt, result.latency_ms)
         outcome = classify(result)
         if outcome.verdict == "delivered":
             self._log.record_state(

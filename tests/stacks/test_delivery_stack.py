@@ -185,6 +185,9 @@ def test_functions_are_arm64_python_312_with_their_settings(dev: Synthesized) ->
         f["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: f for f in functions.values()
     }
     assert set(by_service) == {"fanout", "webhooks_api"}
+    # fixed names: the monitoring stack watches the functions by name (ResourceNames)
+    assert by_service["fanout"]["Properties"]["FunctionName"] == "kappa-dev-webhook-fanout"
+    assert by_service["webhooks_api"]["Properties"]["FunctionName"] == "kappa-dev-webhooks-api"
     for function in functions.values():
         assert function["Properties"]["Runtime"] == "python3.12"
         assert function["Properties"]["Architectures"] == ["arm64"]

@@ -25,6 +25,7 @@ from tests.lambdas.fanout.webhook_fixtures import (
     WebhookAws,
     delivery_outcomes,
     kinesis_event,
+    metric_values,
     sample_insight,
     sqs_event,
 )
@@ -136,7 +137,11 @@ def test_500_then_200_is_retried_from_the_retry_queue_with_the_same_webhook_id(
         Webhook(secret).verify(request.body, request.headers)
     assert delivered_ids(webhook_aws, subscription.subscription_id, [first.headers["webhook-id"]])
     assert webhook_aws.queue_bodies(webhook_aws.resources.dead_letter_queue_url) == []
-    assert delivery_outcomes(capsys.readouterr().out) == {"retry_scheduled": 1, "delivered": 1}
+    printed = capsys.readouterr().out
+    assert delivery_outcomes(printed) == {"retry_scheduled": 1, "delivered": 1}
+    # AND DeliveryAttempts carries each request's attempt number (the monitoring stack graphs avg/max)
+    assert metric_values(printed, "DeliveryAttempts") == [1.0, 2.0]
+    assert len(metric_values(printed, "DeliveryLatency")) == 2
 
 
 def test_410_disables_the_subscription_and_dead_letters_its_deliveries(

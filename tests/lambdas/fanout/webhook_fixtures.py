@@ -279,3 +279,13 @@ def delivery_outcomes(captured_stdout: str) -> dict[str, float]:
                 values if isinstance(values, list) else [values]
             )
     return totals
+
+
+def metric_values(captured_stdout: str, name: str) -> list[float]:
+    """Every value of one metric across the EMF documents printed."""
+    values: list[float] = []
+    for document in emitted_metrics(captured_stdout):
+        if name in document:
+            found = document[name]
+            values.extend(found if isinstance(found, list) else [found])
+    return values
