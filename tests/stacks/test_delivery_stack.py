@@ -18,7 +18,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk.assertions import Match, Template
 
 from stacks.compliance import acknowledge
-from stacks.config import AppConfig, load_config
+from stacks.config import CDK_JSON, AppConfig, load_config
 from stacks.delivery_stack import DeliveryStack
 from stacks.lambda_build import build_function
 from tests.stacks.cdk_checks import cfn_lint, synth_stack_with_nag
@@ -289,3 +289,62 @@ def _policy_actions(synth: Synthesized, function_prefix: str) -> dict[str, set[s
             )
             granted.setdefault(key, set()).update(actions)
     return granted
+
+
+@pytest.fixture(scope="module")
+def with_ingestion(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The delivery stack on the real ingestion stack's API (a stand-in stack for the insights stream)."""
+    from stacks.ingestion_stack import IngestionStack
+
+    tmp = tmp_path_factory.mktemp("delivery-with-ingestion")
+    for name in ("fanout", "webhooks_api", "ingest"):
+        build_function(name, tmp / "lambda", sources_only=True)
+    config = load_config(env_name="dev")
+    # the feature flags of cdk.json (the ingestion stack's access-log bucket relies on one)
+    app = cdk.App(outdir=str(tmp / "cdk.out"), context=json.loads(CDK_JSON.read_text())["context"])
+    ingestion = IngestionStack(
+        app,
+        "Ingestion",
+        settings=config.ingestion,
+        names=config.names,
+        retain_data=False,
+        lambda_build_dir=tmp / "lambda",
+    )
+    processing = cdk.Stack(app, "Processing")
+    stream = kinesis.Stream(processing, "Insights", encryption=kinesis.StreamEncryption.MANAGED)
+    stack = DeliveryStack(
+        app,
+        "Delivery",
+        settings=config.delivery,
+        names=config.names,
+        insights_stream=stream,
+        api=ingestion.api,
+        api_stage_name=ingestion.api_stage_name,
+        build_dir=tmp / "lambda",
+    )
+    return Synthesized(synth_stack_with_nag(app), stack)
+
+
+def test_routes_attach_to_the_ingestion_api_under_its_v1_resource_without_a_cycle(
+    with_ingestion: Synthesized,
+) -> None:
+    # Synthesis succeeded with cdk-nag (a dependency cycle would have failed it). The routes hang off the
+    # ingestion stack's existing /v1 resource, by import: the ingestion template has no webhooks route.
+    ingestion = json.loads((with_ingestion.outdir / "Ingestion.template.json").read_text())
+    ingestion_paths = {
+        r["Properties"]["PathPart"]
+        for r in ingestion["Resources"].values()
+        if r["Type"] == "AWS::ApiGateway::Resource"
+    }
+    assert "webhooks" not in ingestion_paths
+    assert "v1" in ingestion_paths
+    webhooks = next(
+        r
+        for r in with_ingestion.resources("AWS::ApiGateway::Resource").values()
+        if r["Properties"]["PathPart"] == "webhooks"
+    )
+    assert "Fn::ImportValue" in webhooks["Properties"]["ParentId"]
+    assert "v1" not in {
+        r["Properties"]["PathPart"] for r in with_ingestion.resources("AWS::ApiGateway::Resource").values()
+    }
+    assert cfn_lint(with_ingestion.path) == []
