@@ -10,8 +10,12 @@ connect on our behalf, past this check.
 
 from __future__ import annotations
 
+import contextlib
 import ssl
+import threading
+import time
 import typing
+from collections.abc import Iterator
 
 import certifi
 import httpcore
@@ -20,6 +24,57 @@ import httpx
 from lambdas.webhooks_common.target_policy import TargetPolicy, TargetRejectedError
 
 MAX_ADDRESSES_TRIED = 3
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def request_deadline(seconds: float) -> Iterator[None]:
+    """Bound every socket operation of the request made inside this block by one total deadline.
+
+    httpx's timeouts apply per operation, so a server that drips one byte at a time could hold a lane for
+    ever; with this, connect + TLS + send + the whole response end `seconds` after the block starts. The
+    sync client does its I/O in the calling thread, so a thread-local carries the deadline to the stream.
+    """
+    _deadline.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline.at = None
+
+
+def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    remaining = at - time.monotonic()
+    if remaining <= 0:
+        raise expired("the delivery's total time budget is used up")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose reads and writes never outlast the current request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
 
 
 class VettingNetworkBackend(httpcore.NetworkBackend):
@@ -41,7 +96,9 @@ class VettingNetworkBackend(httpcore.NetworkBackend):
         last_error: Exception | None = None
         for address in addresses[:MAX_ADDRESSES_TRIED]:
             try:
-                return self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                bounded = _bounded(timeout, httpcore.ConnectTimeout)
+                stream = self._inner.connect_tcp(address, port, bounded, local_address, socket_options)
+                return DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 last_error = error
         assert last_error is not None

@@ -17,6 +17,8 @@ class Answer:
     delay_seconds: float = 0.0
     hang: bool = False
     """Never answer (until the receiver stops): the sender must time out."""
+    drip_seconds: float = 0.0
+    """Send the answer one byte at a time with this pause: each read is quick, the whole is not."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,17 @@ class Receiver:
                     return
                 if answer.delay_seconds:
                     time.sleep(answer.delay_seconds)
+                if answer.drip_seconds:
+                    raw = (
+                        f"HTTP/1.1 {answer.status} OK\r\ncontent-length: {len(answer.body)}\r\n\r\n".encode()
+                    )
+                    for byte in raw + answer.body:
+                        if receiver._release.is_set():
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(answer.drip_seconds)
+                    return
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

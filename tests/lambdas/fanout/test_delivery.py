@@ -43,6 +43,27 @@ def test_an_endpoint_that_hangs_times_out(sender: WebhookSender, receiver: Recei
     assert 350 <= result.latency_ms < 2000
 
 
+def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_total_budget(
+    sender: WebhookSender, receiver: Receivers
+) -> None:
+    # Each byte arrives well within the 0.4 s read timeout, but the whole answer would take ~6 s.
+    endpoint = receiver().script(Answer(status=200, drip_seconds=0.1))
+    result = sender.send(endpoint.url, HEADERS, b"{}")
+    assert result.error_kind == "timeout"
+    assert result.latency_ms < 2500  # connect (1.0) + read (0.4) budget, plus scheduling slack
+
+
+def test_a_body_that_drips_after_the_status_still_counts_as_answered(receiver: Receivers) -> None:
+    endpoint = receiver().script(Answer(status=200, body=b"z" * 100, drip_seconds=0.01))
+    patient = WebhookSender(TargetPolicy(allow_loopback=True), connect_timeout=0.5, read_timeout=0.5)
+    try:
+        result = patient.send(endpoint.url, HEADERS, b"{}")
+    finally:
+        patient.close()
+    assert result.status_code == 200
+    assert result.body_truncated
+
+
 def test_a_redirect_is_returned_not_followed(sender: WebhookSender, receiver: Receivers) -> None:
     target = receiver()
     endpoint = receiver().script(Answer(status=302, headers={"location": target.url}))
