@@ -124,6 +124,7 @@ class FanoutService:
         self._dead_letters = dead_letters
         self._sender = sender
         self._schedule = schedule or RetrySchedule()
+        self._executor = executor
         self._dispatcher: LaneDispatcher[DeliveryJob] = LaneDispatcher(
             executor, lanes_per_subscriber=lanes_per_subscriber
         )
@@ -131,6 +132,11 @@ class FanoutService:
         self._clock = clock
         self._monotonic = monotonic
         self._validator = InsightValidator()
+
+    def close(self) -> None:
+        """Release the connection pool and the worker threads (tests; a Lambda container just ends)."""
+        self._sender.close()
+        self._executor.shutdown(wait=False)
 
     # -- entry points --------------------------------------------------------------------------------
 

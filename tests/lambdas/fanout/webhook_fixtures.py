@@ -8,7 +8,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,16 @@ from moto import mock_aws
 from events import make_insight
 from kappa.webhooks.local_resources import WebhookResources, create_webhook_resources
 from lambdas.fanout import runtime
+from lambdas.fanout.dead_letter import DeadLetterQueue
+from lambdas.fanout.delivery import WebhookSender
+from lambdas.fanout.matching import SubscriptionDirectory
+from lambdas.fanout.retry_queue import RetryQueue
+from lambdas.fanout.retry_schedule import RetrySchedule
+from lambdas.fanout.service import FanoutService
+from lambdas.webhooks_common.delivery_log import DeliveryLog
 from lambdas.webhooks_common.signing_secrets import SecretCipher, format_secret, generate_secret
 from lambdas.webhooks_common.subscriptions import Subscription, SubscriptionStore, new_subscription_id
+from lambdas.webhooks_common.target_policy import TargetPolicy
 from stacks.config import ResourceNames
 from tests.lambdas.fanout.receivers import Receiver
 
@@ -143,6 +153,8 @@ def fanout_env(webhook_aws: WebhookAws, monkeypatch: pytest.MonkeyPatch) -> Iter
         monkeypatch.setenv(name, value)
     runtime.fanout_service.cache_clear()
     yield settings
+    if runtime.fanout_service.cache_info().currsize:
+        runtime.fanout_service().close()
     runtime.fanout_service.cache_clear()
 
 
@@ -224,25 +236,13 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
 def build_service(
     aws: WebhookAws,
     *,
-    policy: Any = None,
-    schedule: Any = None,
+    policy: TargetPolicy | None = None,
+    schedule: RetrySchedule | None = None,
     clock: Callable[[], float] | None = None,
     read_timeout: float = 0.5,
     lanes_per_subscriber: int = 4,
-) -> Any:
+) -> FanoutService:
     """A `FanoutService` on the moto resources, for tests that need a fake clock or DNS (no env vars)."""
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    from lambdas.fanout.dead_letter import DeadLetterQueue
-    from lambdas.fanout.delivery import WebhookSender
-    from lambdas.fanout.matching import SubscriptionDirectory
-    from lambdas.fanout.retry_queue import RetryQueue
-    from lambdas.fanout.retry_schedule import RetrySchedule
-    from lambdas.fanout.service import FanoutService
-    from lambdas.webhooks_common.delivery_log import DeliveryLog
-    from lambdas.webhooks_common.target_policy import TargetPolicy
-
     clock = clock or time.time
     policy = policy or TargetPolicy(allow_loopback=True)
     return FanoutService(
