@@ -33,6 +33,7 @@ import orjson
 
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "KappaCommerce")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the per-batch log line would flood the output
 
 from events import make_insight
 from lambdas.fanout import handler
