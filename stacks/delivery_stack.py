@@ -61,7 +61,7 @@ class DeliveryStack(cdk.Stack):
         api: apigateway.RestApi,
         api_stage_name: str,
         retain_data: bool = False,
-        build_dir: Path = DEFAULT_BUILD_DIR,
+        lambda_build_dir: Path = DEFAULT_BUILD_DIR,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ class DeliveryStack(cdk.Stack):
                 function_name=names.fanout_function,
                 description="Delivers insights to webhook subscribers: signs, sends, retries, dead-letters",
                 settings=settings.function,
-                build_dir=build_dir,
+                build_dir=lambda_build_dir,
                 environment={
                     **shared_environment,
                     environment.RETRY_QUEUE_URL: self.retry_queue.queue_url,
@@ -218,7 +218,7 @@ class DeliveryStack(cdk.Stack):
                 function_name=names.webhooks_api_function,
                 description="Webhook subscription management API (/v1/webhooks)",
                 settings=settings.api_function,
-                build_dir=build_dir,
+                build_dir=lambda_build_dir,
                 environment={
                     **shared_environment,
                     environment.SIGNING_SECRETS_KEY_ID: self.signing_secrets_key.key_arn,

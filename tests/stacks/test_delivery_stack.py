@@ -69,7 +69,7 @@ def synthesize(config: AppConfig, tmp: Path) -> Synthesized:
         api=api,
         api_stage_name="v1",
         retain_data=config.retain_data,
-        build_dir=tmp / "lambda",
+        lambda_build_dir=tmp / "lambda",
     )
     return Synthesized(synth_stack_with_nag(app), stack)
 
@@ -320,7 +320,7 @@ def with_ingestion(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         insights_stream=stream,
         api=ingestion.api,
         api_stage_name=ingestion.api_stage_name,
-        build_dir=tmp / "lambda",
+        lambda_build_dir=tmp / "lambda",
     )
     return Synthesized(synth_stack_with_nag(app), stack)
 
