@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 DEFAULT_LAMBDA_BUILD_DIR = REPO_ROOT / "build" / "lambda"
+DEFAULT_FLINK_PACKAGE = REPO_ROOT / "build" / "flink" / "kappa-analytics.zip"
+"""Where `make package-flink` writes the Managed Flink application zip."""
 
 
 class _Frozen(BaseModel):
@@ -159,6 +161,10 @@ class AppConfig(_Frozen):
         default=DEFAULT_LAMBDA_BUILD_DIR,
         description="where `stacks.lambda_build` put the Lambda assets (context key `lambda_build_dir`)",
     )
+    flink_package: Path = Field(
+        default=DEFAULT_FLINK_PACKAGE,
+        description="the Managed Flink application zip built by `make package-flink` (context key `flink_package`)",
+    )
     ingestion: IngestionConfig = IngestionConfig()
     processing: ProcessingConfig = ProcessingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
@@ -246,7 +252,7 @@ class ResourceNames:
         return f"{self.prefix}-alarms"
 
 
-CONTEXT_KEYS = ("env", "environments", "overrides", "lambda_build_dir")
+CONTEXT_KEYS = ("env", "environments", "overrides", "lambda_build_dir", "flink_package")
 """The CDK context keys `load_config` reads (the app passes exactly these)."""
 
 
@@ -271,8 +277,9 @@ def load_config(
         known = ", ".join(sorted(environments)) or "none"
         raise ConfigError(f"unknown environment {env_name!r} (cdk.json context 'environments' has: {known})")
     settings = _deep_merge(environments[env_name], _as_dict(context.get("overrides")))
-    if context.get("lambda_build_dir"):
-        settings["lambda_build_dir"] = REPO_ROOT / str(context["lambda_build_dir"])
+    for key in ("lambda_build_dir", "flink_package"):
+        if context.get(key):
+            settings[key] = REPO_ROOT / str(context[key])
     try:
         return AppConfig(env_name=env_name, **settings)
     except ValidationError as error:
