@@ -33,7 +33,8 @@ help: ## Show this help
 
 venv: $(STAMP) ## Create/refresh .venv from the pinned requirements
 
-test: $(STAMP) ## Run every test (unit, moto, CDK, Flink mini-cluster, end-to-end)
+test: $(STAMP) ## Run ruff and every test (unit, moto, CDK, Flink mini-cluster, end-to-end)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## Run the fast subset (no Flink cluster, end-to-end or CDK synth)
@@ -56,7 +57,7 @@ bench: $(STAMP) ## Run the benchmarks under bench/ (results: docs/benchmarks.md)
 build-lambdas: $(STAMP) ## Build the Lambda code assets and dependency layers into build/lambda (needs PyPI)
 	$(BIN)/python -m stacks.lambda_build
 
-synth: $(STAMP) ## Synthesize the CDK app into cdk.out and run cdk-nag + cfn-lint on it
+synth: $(STAMP) build-lambdas package-flink ## Synthesize the CDK app into cdk.out and run cdk-nag + cfn-lint on it
 	$(BIN)/python app.py
 	$(BIN)/cfn-lint cdk.out/*.template.json
 

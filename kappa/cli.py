@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kappa.commands import demo
+from kappa.commands import demo, plan, simulate, webhooks
 
 app = typer.Typer(
     name="kappa",
@@ -13,6 +13,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("demo")(demo.demo)
+app.command("plan")(plan.plan)
+app.command("simulate")(simulate.simulate)
+app.add_typer(webhooks.app, name="webhooks")
 
 
 def main() -> None:
