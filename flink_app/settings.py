@@ -92,8 +92,8 @@ class TrendingSettings:
     baseline_minutes: int = 120
     threshold: float = 3.0
     """How many times its own baseline a product's activity must reach to trend."""
-    min_activity: int = 20
-    """Weighted activity (views + 3 x carts + 5 x purchased units) the window must reach."""
+    min_views: int = 20
+    """Product views the trend window must reach (no trends on a handful of views)."""
     min_history_minutes: int = 30
     """How long a product must have been seen before it can trend (no trending on cold start)."""
 
@@ -426,7 +426,7 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
         slide_minutes=group.integer("trending.slide_minutes", 1, minimum=1, maximum=day, unit="minutes"),
         baseline_minutes=group.integer("trending.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"),
         threshold=group.number("trending.threshold", 3.0, minimum=1.0, maximum=1000.0),
-        min_activity=group.integer("trending.min_activity", 20, minimum=1, maximum=10**9),
+        min_views=group.integer("trending.min_views", 20, minimum=1, maximum=10**9),
         min_history_minutes=group.integer("trending.min_history_minutes", 30, minimum=0, maximum=7 * day),
     )
     if trending.window_minutes % trending.slide_minutes:

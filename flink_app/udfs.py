@@ -56,7 +56,7 @@ def _trending_rule(settings: JobSettings) -> TrendingRule:
         window_minutes=trending.window_minutes,
         baseline_minutes=trending.baseline_minutes,
         threshold=trending.threshold,
-        min_activity=trending.min_activity,
+        min_views=trending.min_views,
         min_history_minutes=trending.min_history_minutes,
     )
 
@@ -156,7 +156,6 @@ class TrendingInsight:
         history_ms: int,
         views: int,
         carts: int,
-        units: int,
     ) -> str:
         trend = self.rule.evaluate(recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000)
         self.emitted.inc()
@@ -168,7 +167,6 @@ class TrendingInsight:
                 trend=trend,
                 views=views,
                 carts=carts,
-                units=units,
                 job_version=self.job_version,
             )
         )

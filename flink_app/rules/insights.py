@@ -85,7 +85,6 @@ def trending_insight(
     trend: TrendScore,
     views: int,
     carts: int,
-    units: int,
     job_version: str,
 ) -> Insight:
     window_end = format_rfc3339(window_end_ms)
@@ -100,11 +99,9 @@ def trending_insight(
             "window_end": window_end,
             "score": _round(trend.score, 3),
             "zscore": _round(trend.zscore, 3),
-            "activity": trend.recent,
-            "expected_activity": _round(trend.expected, 3),
             "views": views,
+            "expected_views": _round(trend.expected, 3),
             "add_to_carts": carts,
-            "purchased_units": units,
         },
     )
 

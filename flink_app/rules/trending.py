@@ -2,12 +2,13 @@
 
 The statistic (documented in docs/flink-job.md):
 
-* activity = views + 3 x add_to_cart quantity-free events + 5 x purchased units (a purchase says more than a view);
-* `recent` = activity in the last `window` minutes; `baseline` = the activity rate per minute over the
+* activity = product views. (Carts and purchases are reported beside it but not scored: one buyer's view,
+  add and purchase would otherwise look like a burst; a trend is many shoppers looking.)
+* `recent` = views in the last `window` minutes; `baseline` = the view rate per minute over the
   `baseline` minutes before that window (only as much history as the product has, minus the window);
 * expected = baseline rate x window minutes; score = (recent + 1) / (expected + 1) — a ratio smoothed by one
   event, so a product with no history cannot trend on a handful of views;
-* trending when history >= `min_history`, recent >= `min_activity` and score >= `threshold`.
+* trending when history >= `min_history`, recent >= `min_views` and score >= `threshold`.
 
 `zscore` = (recent - expected) / sqrt(expected + 1) is reported beside it (how many Poisson standard
 deviations the window is above expectation). The job emits an insight only when a product *starts* trending
@@ -18,11 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-VIEW_WEIGHT = 1
-CART_WEIGHT = 3
-PURCHASE_WEIGHT = 5
-
 
 @dataclass(frozen=True, slots=True)
 class TrendScore:
@@ -40,7 +36,7 @@ class TrendingRule:
         window_minutes: int,
         baseline_minutes: int,
         threshold: float,
-        min_activity: int,
+        min_views: int,
         min_history_minutes: int,
     ) -> None:
         if baseline_minutes <= window_minutes:
@@ -48,7 +44,7 @@ class TrendingRule:
         self.window_minutes = window_minutes
         self.baseline_minutes = baseline_minutes
         self.threshold = threshold
-        self.min_activity = min_activity
+        self.min_views = min_views
         self.min_history_minutes = max(min_history_minutes, window_minutes)
 
     def evaluate(self, *, recent: int, baseline_total: int, history_minutes: float) -> TrendScore:
@@ -63,7 +59,7 @@ class TrendingRule:
         trending = (
             history_minutes >= self.min_history_minutes
             and observed > 0
-            and recent >= self.min_activity
+            and recent >= self.min_views
             and score >= self.threshold
         )
         return TrendScore(recent=recent, expected=expected, score=score, zscore=zscore, trending=trending)
