@@ -21,7 +21,6 @@ from flink_app.settings import (
     KinesisSource,
     at_timestamp_for_kinesis,
 )
-
 from flink_app.sql import interval
 
 if TYPE_CHECKING:
@@ -56,7 +55,9 @@ def epoch_millis_sql(column: str) -> str:
     length = f"CHAR_LENGTH({column})"
     zulu = f"UPPER(SUBSTR({column}, {length}, 1)) = 'Z'"
     zone_at = f"(CASE WHEN {zulu} THEN {length} ELSE {length} - 5 END)"
-    fraction = f"(CASE WHEN SUBSTR({column}, 20, 1) = '.' THEN SUBSTR({column}, 21, {zone_at} - 21) ELSE '' END)"
+    fraction = (
+        f"(CASE WHEN SUBSTR({column}, 20, 1) = '.' THEN SUBSTR({column}, 21, {zone_at} - 21) ELSE '' END)"
+    )
     millis = f"CAST(SUBSTR(CONCAT({fraction}, '000'), 1, 3) AS BIGINT)"
     offset_seconds = (
         f"(CASE WHEN {zulu} THEN 0 ELSE "
@@ -66,8 +67,6 @@ def epoch_millis_sql(column: str) -> str:
     )
     seconds = f"UNIX_TIMESTAMP(CONCAT(SUBSTR({column}, 1, 10), ' ', SUBSTR({column}, 12, 8)))"
     return f"(({seconds} - {offset_seconds}) * 1000 + {millis})"
-
-
 
 
 def source_ddl(settings: JobSettings) -> str:

@@ -22,12 +22,19 @@ if __package__ in (None, ""):
     _here = Path(__file__).resolve().parent
     sys.path.insert(0, str(_here.parent if _here.name == "flink_app" else _here))
 
-from flink_app.settings import FilesSource, JobSettings, SettingsError, describe, load_property_groups, settings_from_properties
+from flink_app.settings import (
+    FilesSource,
+    JobSettings,
+    SettingsError,
+    describe,
+    load_property_groups,
+    settings_from_properties,
+)
 
 LOG = logging.getLogger("kappa.flink")
 
 
-def build_table_environment(settings: JobSettings, *, local: bool):  # noqa: ANN201 - pyflink types are lazy
+def build_table_environment(settings: JobSettings, *, local: bool):
     """The streaming table environment with the job's configuration (never created at import time)."""
     from pyflink.common import Configuration
     from pyflink.datastream import StreamExecutionEnvironment
@@ -78,7 +85,7 @@ def table_configuration(settings: JobSettings) -> dict[str, str]:
     return configuration
 
 
-def build_job(t_env, settings: JobSettings):  # noqa: ANN001, ANN201
+def build_job(t_env, settings: JobSettings):
     """Register sources, sinks, UDFs and views; return the statement set holding every INSERT."""
     from flink_app.connectors import create_sinks, create_source
     from flink_app.pipeline import analytics_statements
@@ -97,7 +104,7 @@ def build_job(t_env, settings: JobSettings):  # noqa: ANN001, ANN201
 
 
 def run(settings: JobSettings, *, local: bool, wait: bool) -> None:
-    env, t_env = build_table_environment(settings, local=local)
+    _env, t_env = build_table_environment(settings, local=local)
     statement_set = build_job(t_env, settings)
     result = statement_set.execute()
     job_client = result.get_job_client()
@@ -114,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         help="application properties JSON (Managed Flink shape); default: /etc/flink/application_properties.json",
     )
     parser.add_argument(
-        "--no-wait", action="store_true", help="submit and return instead of waiting for a bounded job to finish"
+        "--no-wait",
+        action="store_true",
+        help="submit and return instead of waiting for a bounded job to finish",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -31,7 +31,9 @@ ExecutionMode = Literal["thread", "process"]
 DiagnosticsType = Literal["files", "log", "discard"]
 ViewTriggers = Literal["first_in_session", "none"]
 
-_STREAM_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:kinesis:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):stream/([A-Za-z0-9_.-]{1,128})$")
+_STREAM_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:kinesis:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):stream/([A-Za-z0-9_.-]{1,128})$"
+)
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _JOB_VERSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
@@ -162,7 +164,9 @@ def load_property_groups(path: Path | str | None = None) -> dict[str, dict[str, 
     except FileNotFoundError:
         raise SettingsError([f"properties file {file} does not exist"]) from None
     except json.JSONDecodeError as error:
-        raise SettingsError([f"properties file {file} is not valid JSON: {error.msg} (line {error.lineno})"]) from None
+        raise SettingsError(
+            [f"properties file {file} is not valid JSON: {error.msg} (line {error.lineno})"]
+        ) from None
     return property_groups_from_document(document, origin=str(file))
 
 
@@ -291,7 +295,9 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
         if group_id not in KNOWN_GROUPS and group_id != RUN_OPTIONS_GROUP:
             close = difflib.get_close_matches(group_id, KNOWN_GROUPS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"property group {group_id!r} is not known{hint}; known: {', '.join(KNOWN_GROUPS)}")
+            problems.append(
+                f"property group {group_id!r} is not known{hint}; known: {', '.join(KNOWN_GROUPS)}"
+            )
     job = _Group("job", groups.get("job", {}), problems)
     source_group = _Group("source", groups.get("source", {}), problems)
     sink_group = _Group("sink", groups.get("sink", {}), problems)
@@ -300,10 +306,14 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
 
     job_version = job.text("job_version", "v1") or "v1"
     if not _JOB_VERSION.match(job_version):
-        problems.append(f"job.job_version may only contain letters, digits and _ . - (1-32 chars), got {job_version!r}")
+        problems.append(
+            f"job.job_version may only contain letters, digits and _ . - (1-32 chars), got {job_version!r}"
+        )
     parallelism = job.optional_integer("parallelism", minimum=1, maximum=256)
     mode = job.choice("python.execution_mode", ("thread", "process"), "thread")
-    checkpoint = job.integer("checkpoint.interval_ms", 60_000, minimum=100, maximum=3_600_000, unit="milliseconds")
+    checkpoint = job.integer(
+        "checkpoint.interval_ms", 60_000, minimum=100, maximum=3_600_000, unit="milliseconds"
+    )
     out_of_orderness = job.integer(
         "watermark.out_of_orderness_ms", 5_000, minimum=0, maximum=86_400_000, unit="milliseconds"
     )
@@ -320,7 +330,8 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
         group.check_unknown_keys()
     if problems:
         raise SettingsError(problems)
-    assert source is not None and sink is not None  # guaranteed when there are no problems
+    assert source is not None
+    assert sink is not None
     return JobSettings(
         job_version=job_version,
         source=source,
@@ -341,15 +352,21 @@ def _read_source(group: _Group, problems: list[str]) -> FilesSource | KinesisSou
     kind = group.choice("type", ("files", "kinesis"))
     if kind == "files":
         path = group.text("files.path", required=True)
-        interval = group.integer("files.monitor_interval_ms", 0, minimum=0, maximum=86_400_000, unit="milliseconds")
+        interval = group.integer(
+            "files.monitor_interval_ms", 0, minimum=0, maximum=86_400_000, unit="milliseconds"
+        )
         return FilesSource(path=local_path(path), monitor_interval_ms=interval) if path else None
     if kind == "kinesis":
         arn, region = _stream_arn_and_region(group, problems)
-        position = group.choice("kinesis.start_position", ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"), "LATEST")
+        position = group.choice(
+            "kinesis.start_position", ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"), "LATEST"
+        )
         timestamp = group.text("kinesis.start_timestamp")
         if position == "AT_TIMESTAMP":
             if timestamp is None:
-                problems.append("source.kinesis.start_timestamp is required when start_position is AT_TIMESTAMP")
+                problems.append(
+                    "source.kinesis.start_timestamp is required when start_position is AT_TIMESTAMP"
+                )
             else:
                 try:
                     parse_rfc3339(timestamp)
@@ -403,7 +420,9 @@ def _stream_arn_and_region(group: _Group, problems: list[str]) -> tuple[str | No
     if region is None:
         return arn, arn_region
     if not _REGION.match(region):
-        problems.append(f"{group.group_id}.kinesis.region must be an AWS region such as eu-west-1 (got {region!r})")
+        problems.append(
+            f"{group.group_id}.kinesis.region must be an AWS region such as eu-west-1 (got {region!r})"
+        )
         return arn, None
     if region != arn_region:
         problems.append(
@@ -424,7 +443,9 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
     trending = TrendingSettings(
         window_minutes=group.integer("trending.window_minutes", 10, minimum=1, maximum=day, unit="minutes"),
         slide_minutes=group.integer("trending.slide_minutes", 1, minimum=1, maximum=day, unit="minutes"),
-        baseline_minutes=group.integer("trending.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"),
+        baseline_minutes=group.integer(
+            "trending.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"
+        ),
         threshold=group.number("trending.threshold", 3.0, minimum=1.0, maximum=1000.0),
         min_views=group.integer("trending.min_views", 20, minimum=1, maximum=10**9),
         min_history_minutes=group.integer("trending.min_history_minutes", 30, minimum=0, maximum=7 * day),
@@ -451,7 +472,9 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
         view_triggers=group.choice(  # type: ignore[arg-type]
             "recommendation.view_triggers", ("first_in_session", "none"), "first_in_session"
         ),
-        cart_history_minutes=group.integer("recommendation.cart_history_minutes", 360, minimum=1, maximum=7 * day),
+        cart_history_minutes=group.integer(
+            "recommendation.cart_history_minutes", 360, minimum=1, maximum=7 * day
+        ),
     )
     if recommendation.horizon_minutes % recommendation.update_minutes:
         problems.append(
@@ -460,7 +483,9 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
         )
     conversion = ConversionSettings(
         window_minutes=group.integer("conversion.window_minutes", 15, minimum=1, maximum=day, unit="minutes"),
-        baseline_minutes=group.integer("conversion.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"),
+        baseline_minutes=group.integer(
+            "conversion.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"
+        ),
         drop_threshold=group.number("conversion.drop_threshold", 0.5, minimum=0.01, maximum=1.0),
         min_sessions=group.integer("conversion.min_sessions", 50, minimum=1, maximum=10**9),
     )
@@ -473,11 +498,15 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
     if 3600 % metrics_window:
         problems.append(f"analytics.metrics.window_seconds must divide an hour evenly (got {metrics_window})")
     if conversion.window_minutes * 60 % metrics_window or conversion.baseline_minutes * 60 % metrics_window:
-        problems.append("analytics.conversion window and baseline must be whole multiples of metrics.window_seconds")
+        problems.append(
+            "analytics.conversion window and baseline must be whole multiples of metrics.window_seconds"
+        )
     return AnalyticsSettings(
         metrics_window_seconds=metrics_window,
         session_gap_minutes=group.integer("session.gap_minutes", 30, minimum=1, maximum=day, unit="minutes"),
-        abandon_after_minutes=group.integer("abandonment.after_minutes", 30, minimum=1, maximum=7 * day, unit="minutes"),
+        abandon_after_minutes=group.integer(
+            "abandonment.after_minutes", 30, minimum=1, maximum=7 * day, unit="minutes"
+        ),
         trending=trending,
         recommendation=recommendation,
         conversion=conversion,
@@ -501,7 +530,9 @@ def at_timestamp_for_kinesis(value: str) -> str:
     """The connector's default AT_TIMESTAMP format is yyyy-MM-dd'T'HH:mm:ss.SSSXXX; normalize RFC 3339 to it."""
     moment: datetime = parse_rfc3339(value)
     offset = moment.strftime("%z")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}{offset[:3]}:{offset[3:]}"
+    return (
+        moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}{offset[:3]}:{offset[3:]}"
+    )
 
 
 def groups_as_document(groups: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:

@@ -135,7 +135,9 @@ class IsTrending:
         self.rule = _trending_rule(settings)
 
     def eval(self, recent: int, baseline_total: int, history_ms: int) -> bool:
-        return self.rule.evaluate(recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000).trending
+        return self.rule.evaluate(
+            recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000
+        ).trending
 
 
 class TrendingInsight:
@@ -157,7 +159,9 @@ class TrendingInsight:
         views: int,
         carts: int,
     ) -> str:
-        trend = self.rule.evaluate(recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000)
+        trend = self.rule.evaluate(
+            recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000
+        )
         self.emitted.inc()
         return to_json(
             trending_insight(
@@ -176,7 +180,14 @@ class ConversionDropped:
     def __init__(self, settings: JobSettings) -> None:
         self.rule = _conversion_rule(settings)
 
-    def eval(self, recent_viewing: int, recent_purchasing: int, total_viewing: int, total_purchasing: int, history_ms: int) -> bool:
+    def eval(
+        self,
+        recent_viewing: int,
+        recent_purchasing: int,
+        total_viewing: int,
+        total_purchasing: int,
+        history_ms: int,
+    ) -> bool:
         return self.rule.evaluate(
             recent_viewing=recent_viewing,
             recent_purchasing=recent_purchasing,
@@ -264,7 +275,9 @@ class RecommendationInsights:
             if change.at_ms <= ts_ms:
                 self.carts.add(state, change)
         in_cart = self.carts.current_cart(state, ts_ms).product_ids
-        chosen = select_recommendations(candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k)
+        chosen = select_recommendations(
+            candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k
+        )
         if not chosen:
             return
         self.emitted.inc()
@@ -288,7 +301,14 @@ class LateEventRecord:
         self.late = _counter(function_context, "late_events")
 
     def eval(
-        self, event_id: str, event_type: str, occurred_at: str, user_id: str, session_id: str, ts_ms: int, watermark: str
+        self,
+        event_id: str,
+        event_type: str,
+        occurred_at: str,
+        user_id: str,
+        session_id: str,
+        ts_ms: int,
+        watermark: str,
     ) -> str:
         self.late.inc()
         return orjson.dumps(

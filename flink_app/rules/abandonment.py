@@ -59,7 +59,11 @@ class CartAbandonment:
     def current_cart(self, state: AbandonmentState, at_ms: int) -> CartSnapshot:
         """The cart as it stands at `at_ms` (abandoned carts are already reset), without closing anything."""
         cart = state.cart
-        if cart.empty or cart.last_change_at_ms is None or at_ms - cart.last_change_at_ms > self.abandon_after_ms:
+        if (
+            cart.empty
+            or cart.last_change_at_ms is None
+            or at_ms - cart.last_change_at_ms > self.abandon_after_ms
+        ):
             return CartSnapshot(items=(), currency="", last_change_at_ms=0, session_id="")
         return cart.snapshot()
 
@@ -68,5 +72,7 @@ class CartAbandonment:
         if cart.empty or cart.last_change_at_ms is None:
             return
         if at_ms - cart.last_change_at_ms > self.abandon_after_ms:
-            state.abandoned.append(AbandonedCart(cart.snapshot(), cart.last_change_at_ms + self.abandon_after_ms))
+            state.abandoned.append(
+                AbandonedCart(cart.snapshot(), cart.last_change_at_ms + self.abandon_after_ms)
+            )
             cart.clear()

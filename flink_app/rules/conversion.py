@@ -25,7 +25,9 @@ class ConversionCheck:
 
 
 class ConversionDropRule:
-    def __init__(self, *, window_minutes: int, baseline_minutes: int, drop_threshold: float, min_sessions: int) -> None:
+    def __init__(
+        self, *, window_minutes: int, baseline_minutes: int, drop_threshold: float, min_sessions: int
+    ) -> None:
         if baseline_minutes <= window_minutes:
             raise ValueError("baseline_minutes must be longer than window_minutes")
         self.window_minutes = window_minutes

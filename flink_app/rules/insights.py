@@ -57,7 +57,9 @@ def session_insight(session: SessionAggregates, *, job_version: str) -> Insight:
     )
 
 
-def abandoned_cart_insight(user_id: str, abandoned: AbandonedCart, *, abandon_after_minutes: int, job_version: str) -> Insight:
+def abandoned_cart_insight(
+    user_id: str, abandoned: AbandonedCart, *, abandon_after_minutes: int, job_version: str
+) -> Insight:
     cart = abandoned.cart
     last_change = format_rfc3339(cart.last_change_at_ms)
     return make_insight(
@@ -158,7 +160,9 @@ def recommendation_insight(
             "trigger_product_id": trigger_product_id,
             "trigger_event_type": trigger_event_type,
             "model_version": format_rfc3339(model_version_ms),
-            "recommendations": [{"product_id": n.product_id, "score": _round(n.score, 4)} for n in recommendations],
+            "recommendations": [
+                {"product_id": n.product_id, "score": _round(n.score, 4)} for n in recommendations
+            ],
         },
     )
 

@@ -64,7 +64,9 @@ def decode_cart_changes(text: str | None) -> list[CartChange]:
     for record in text.split(RECORD_SEPARATOR):
         if not record:
             continue
-        at_ms, code, event_id, session_id, product_id, quantity, price_cents, currency = record.split(FIELD_SEPARATOR)
+        at_ms, code, event_id, session_id, product_id, quantity, price_cents, currency = record.split(
+            FIELD_SEPARATOR
+        )
         changes.append(
             CartChange(
                 at_ms=int(at_ms),

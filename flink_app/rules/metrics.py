@@ -63,7 +63,9 @@ def metrics_payload(window: WindowAggregates) -> dict[str, Any]:
         "active_sessions": window.active_sessions,
         "orders": sum(count for _, count in totals.values()),
         "revenue": {currency: from_cents(cents) for currency, (cents, _) in totals.items()},
-        "average_order_value": {currency: from_cents(round(cents / count)) for currency, (cents, count) in totals.items()},
+        "average_order_value": {
+            currency: from_cents(round(cents / count)) for currency, (cents, count) in totals.items()
+        },
         "funnel": funnel,
         "conversion": conversion_of(funnel),
     }

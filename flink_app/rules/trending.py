@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True, slots=True)
 class TrendScore:
     recent: int
@@ -50,10 +51,7 @@ class TrendingRule:
     def evaluate(self, *, recent: int, baseline_total: int, history_minutes: float) -> TrendScore:
         """`baseline_total` is the activity over the whole baseline range, *including* the recent window."""
         observed = min(history_minutes, self.baseline_minutes) - self.window_minutes
-        if observed <= 0:
-            expected = 0.0
-        else:
-            expected = max(baseline_total - recent, 0) / observed * self.window_minutes
+        expected = 0.0 if observed <= 0 else max(baseline_total - recent, 0) / observed * self.window_minutes
         score = (recent + 1) / (expected + 1)
         zscore = (recent - expected) / math.sqrt(expected + 1)
         trending = (

@@ -12,7 +12,15 @@ from flink_app.sql.events import ON_TIME_EVENTS, UNIQUE_EVENTS
 
 METRIC_WINDOWS = "metric_windows"
 
-_TYPES = ("page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "checkout_started", "purchase")
+_TYPES = (
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout_started",
+    "purchase",
+)
 FUNNEL_STEPS = ("product_view", "add_to_cart", "checkout_started", "purchase")
 
 
