@@ -1,0 +1,145 @@
+"""Entry point of the Flink job: build the environment, read settings, wire source → analytics → sinks.
+
+On Managed Service for Apache Flink the properties come from /etc/flink/application_properties.json;
+locally::
+
+    python flink_app/main.py --properties flink_app/properties/local.json
+
+A bounded `files` source runs to the end of its input and returns; anything else runs until cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script (`python flink_app/main.py`, or main.py at the root of the Managed Flink zip):
+    # make the directory holding the `flink_app` and `events` packages importable.
+    _here = Path(__file__).resolve().parent
+    sys.path.insert(0, str(_here.parent if _here.name == "flink_app" else _here))
+
+from flink_app.settings import (
+    FilesSource,
+    JobSettings,
+    SettingsError,
+    describe,
+    load_property_groups,
+    settings_from_properties,
+)
+
+LOG = logging.getLogger("kappa.flink")
+
+
+def build_table_environment(settings: JobSettings, *, local: bool):
+    """The streaming table environment with the job's configuration (never created at import time)."""
+    from pyflink.common import Configuration
+    from pyflink.datastream import StreamExecutionEnvironment
+    from pyflink.table import EnvironmentSettings, StreamTableEnvironment
+
+    configuration = Configuration()
+    for key, value in execution_configuration(settings, local=local).items():
+        configuration.set_string(key, value)
+    env = StreamExecutionEnvironment.get_execution_environment(configuration)
+    t_env = StreamTableEnvironment.create(env, environment_settings=EnvironmentSettings.in_streaming_mode())
+    table_config = t_env.get_config()
+    for key, value in table_configuration(settings).items():
+        table_config.set(key, value)
+    return env, t_env
+
+
+def execution_configuration(settings: JobSettings, *, local: bool) -> dict[str, str]:
+    """Cluster-side options: checkpointing, parallelism, restarts (Managed Flink overrides what it manages)."""
+    configuration = {
+        "execution.checkpointing.interval": f"{settings.checkpoint_interval_ms} ms",
+        "execution.checkpointing.mode": "EXACTLY_ONCE",
+    }
+    if settings.parallelism:
+        configuration["parallelism.default"] = str(settings.parallelism)
+    if local:
+        # The default in-memory checkpoint storage caps state at 5 MB; a local run keeps checkpoints on disk.
+        directory = Path(tempfile.gettempdir()) / "kappa-flink-checkpoints"
+        configuration["execution.checkpointing.storage"] = "filesystem"
+        configuration["execution.checkpointing.dir"] = directory.as_uri()
+    if isinstance(settings.source, FilesSource) and settings.source.bounded:
+        # A bounded replay either completes or fails loudly; retrying a deterministic failure helps no one.
+        configuration["restart-strategy.type"] = "none"
+    return configuration
+
+
+def table_configuration(settings: JobSettings) -> dict[str, str]:
+    """Table/SQL options the job depends on."""
+    configuration = {
+        # Event-time strings are parsed as UTC date-times minus their offset: the session zone must be UTC.
+        "table.local-time-zone": "UTC",
+        "python.execution-mode": settings.python_execution_mode,
+        # TTL of non-windowed SQL state: the event_id dedupe and the first-view throttle.
+        "table.exec.state.ttl": f"{settings.dedupe_ttl_minutes} min",
+        "pipeline.name": f"kappa-analytics-{settings.job_version}",
+    }
+    if settings.source_idle_timeout_ms:
+        configuration["table.exec.source.idle-timeout"] = f"{settings.source_idle_timeout_ms} ms"
+    return configuration
+
+
+def build_job(t_env, settings: JobSettings):
+    """Register sources, sinks, UDFs and views; return the statement set holding every INSERT."""
+    from flink_app.connectors import create_sinks, create_source
+    from flink_app.pipeline import analytics_statements
+    from flink_app.udfs import register_functions
+
+    create_source(t_env, settings)
+    create_sinks(t_env, settings)
+    register_functions(t_env, settings)
+    statements = analytics_statements(settings)
+    for view in statements.views:
+        t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
+    statement_set = t_env.create_statement_set()
+    for insert in statements.inserts:
+        statement_set.add_insert_sql(insert.statement)
+    return statement_set
+
+
+def run(settings: JobSettings, *, local: bool, wait: bool) -> None:
+    _env, t_env = build_table_environment(settings, local=local)
+    statement_set = build_job(t_env, settings)
+    result = statement_set.execute()
+    job_client = result.get_job_client()
+    if job_client is not None:
+        LOG.info("submitted job %s", job_client.get_job_id())
+    if wait:
+        result.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Kappa Commerce analytics job (PyFlink).")
+    parser.add_argument(
+        "--properties",
+        help="application properties JSON (Managed Flink shape); default: /etc/flink/application_properties.json",
+    )
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="submit and return instead of waiting for a bounded job to finish",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_properties(load_property_groups(args.properties))
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for line in describe(settings):
+        LOG.info(line)
+    # Locally the job runs in this process' mini-cluster: wait, or it would die with the process.
+    # On Managed Flink (no --properties) the runtime owns the job; main() returns after submitting it.
+    local = args.properties is not None
+    run(settings, local=local, wait=local and not args.no_wait)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""`cart_abandoned`: a session window per user over cart changes with gap = abandon_after.
+
+Why a session window is exactly the contract: it closes (on an event-time timer, when the watermark passes
+the last change + abandon_after) precisely when no cart change or purchase followed within abandon_after;
+an abandoned cart resets to empty, so each window starts with an empty cart. The window hands its changes to
+Python as compact lines; `flink_app.rules.abandonment` replays them in event-time order and decides. Python
+sees one row per cart window, not one per event.
+"""
+
+from __future__ import annotations
+
+from flink_app.connectors import INSIGHTS_TABLE
+from flink_app.settings import AnalyticsSettings
+from flink_app.sql import Insert, Statements, View, minutes
+from flink_app.sql.events import ON_TIME_EVENTS
+
+CART_CHANGES = "cart_changes"
+
+
+def cart_change_line_sql() -> str:
+    """`at_ms,kind,event_id,session_id,product_id,quantity,price_cents,currency` (see rules/lines.py)."""
+    return """CONCAT_WS(',',
+    CAST(`ts_ms` AS STRING),
+    CASE `event_type` WHEN 'add_to_cart' THEN 'a' WHEN 'remove_from_cart' THEN 'r' ELSE 'p' END,
+    `event_id`,
+    `session_id`,
+    COALESCE(`product_id`, ''),
+    CAST(COALESCE(`quantity`, 0) AS STRING),
+    CAST(COALESCE(`price_cents`, 0) AS STRING),
+    COALESCE(`product_currency`, `order_currency`, ''))"""
+
+
+def cart_statements(analytics: AnalyticsSettings) -> Statements:
+    changes = View(
+        CART_CHANGES,
+        f"""SELECT `user_id`, `ts`, {cart_change_line_sql()} AS `line`
+FROM `{ON_TIME_EVENTS}`
+WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')""",
+    )
+    windows = f"""SELECT `user_id`, LISTAGG(`line`, ';') AS `changes`
+  FROM TABLE(SESSION(TABLE `{CART_CHANGES}` PARTITION BY `user_id`, DESCRIPTOR(`ts`),
+    {minutes(analytics.abandon_after_minutes)}))
+  GROUP BY `window_start`, `window_end`, `user_id`"""
+    insert = Insert(
+        INSIGHTS_TABLE,
+        f"""SELECT a.`insight` FROM ({windows}) AS w,
+LATERAL TABLE(abandoned_cart_insights(w.`user_id`, w.`changes`)) AS a(`insight`)""",
+    )
+    return Statements((changes,), (insert,))

@@ -1,0 +1,165 @@
+"""`product_recommendation`: an item-to-item affinity model in Flink SQL, looked up per trigger.
+
+Model (all JVM, rebuilt every `update_minutes` of event time):
+1. co-occurrence pairs: products bought in the same order (`copurchase_weight`), added to the cart in the
+   same session (`cocart_weight`), viewed in a session where another was carted (`coview_weight`);
+2. summed per pair and update slice (TUMBLE), then per HOP window of `horizon_minutes` sliding by
+   `update_minutes`, each slice weighted 2^-(age / half_life): exponential decay, exact decimal sums so the
+   result does not depend on summation order;
+3. the best neighbors per product (window Top-N), listed as one `neighbors` row per product and version;
+4. a versioned view (latest version per product by event time).
+
+Triggers are add_to_cart events and the first view of a product in a session (views within the session gap
+of an earlier view of the same product are skipped: keeps output and Python's share small). Each trigger
+carries the shopper's recent cart changes (OVER window per user) and is joined with the model version valid
+at its event time (event-time temporal join: deterministic, whatever the arrival order). Python
+(`flink_app.rules.recommendations`) then drops what is in the cart and keeps the top K.
+"""
+
+from __future__ import annotations
+
+from flink_app.connectors import INSIGHTS_TABLE
+from flink_app.settings import AnalyticsSettings
+from flink_app.sql import Insert, Statements, View, minutes
+from flink_app.sql.carts import cart_change_line_sql
+from flink_app.sql.events import ON_TIME_EVENTS
+from flink_app.sql.sessions import SESSION_WINDOWS
+
+AFFINITY_PAIRS = "affinity_pairs"
+AFFINITY_SLICES = "affinity_slices"
+AFFINITY_SCORES = "affinity_scores"
+AFFINITY_MODEL = "affinity_model"
+AFFINITY_VERSIONS = "affinity_versions"
+FIRST_VIEWS = "first_views"
+RECOMMENDATION_INPUTS = "recommendation_inputs"
+RECOMMENDATION_TRIGGERS = "recommendation_triggers"
+
+_ITEMS = "(`product_id`, `quantity`, `price`)"
+
+
+def _decimal(value: float) -> str:
+    return f"CAST({value!r} AS DECIMAL(12, 4))"
+
+
+def candidate_count(top_k: int) -> int:
+    """Neighbors kept per product version: enough to still fill top K after removing cart items."""
+    return top_k + 10
+
+
+def recommendation_statements(analytics: AnalyticsSettings) -> Statements:
+    rec = analytics.recommendation
+    gap_ms = analytics.session_gap_minutes * 60_000
+    update_ms = rec.update_minutes * 60_000
+    branches = []
+    if rec.copurchase_weight > 0:
+        branches.append(
+            f"""SELECT a.`product_id` AS `a`, b.`product_id` AS `b`, {_decimal(rec.copurchase_weight)} AS `weight`,
+  `ts_ms` AS `at_ms`, `ts` AS `at`
+FROM `{ON_TIME_EVENTS}`
+CROSS JOIN UNNEST(`order_items`) AS a {_ITEMS}
+CROSS JOIN UNNEST(`order_items`) AS b {_ITEMS}
+WHERE `event_type` = 'purchase' AND a.`product_id` <> b.`product_id`"""
+        )
+    session_time = f"`ended_at_ms` + {gap_ms} - 1"
+    if rec.cocart_weight > 0:
+        branches.append(
+            f"""SELECT a.`p` AS `a`, b.`p` AS `b`, {_decimal(rec.cocart_weight)} AS `weight`,
+  {session_time} AS `at_ms`, `window_time` AS `at`
+FROM `{SESSION_WINDOWS}`
+CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS a (`p`)
+CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS b (`p`)
+WHERE `carted` IS NOT NULL AND a.`p` <> b.`p`"""
+        )
+    if rec.coview_weight > 0:
+        for first, second in (("viewed", "carted"), ("carted", "viewed")):
+            branches.append(
+                f"""SELECT a.`p` AS `a`, b.`p` AS `b`, {_decimal(rec.coview_weight)} AS `weight`,
+  {session_time} AS `at_ms`, `window_time` AS `at`
+FROM `{SESSION_WINDOWS}`
+CROSS JOIN UNNEST(SPLIT(`{first}`, ';')) AS a (`p`)
+CROSS JOIN UNNEST(SPLIT(`{second}`, ';')) AS b (`p`)
+WHERE `carted` IS NOT NULL AND `viewed` IS NOT NULL AND a.`p` <> b.`p`"""
+            )
+    pairs = View(AFFINITY_PAIRS, "\nUNION ALL\n".join(branches))
+    slices = View(
+        AFFINITY_SLICES,
+        f"""SELECT `a`, `b`, `window_time` AS `slice_time`, SUM(`weight`) AS `weight`
+FROM TABLE(TUMBLE(TABLE `{AFFINITY_PAIRS}`, DESCRIPTOR(`at`), {minutes(rec.update_minutes)}))
+GROUP BY `window_start`, `window_end`, `window_time`, `a`, `b`""",
+    )
+    half_life_s = rec.half_life_minutes * 60
+    scores = View(
+        AFFINITY_SCORES,
+        f"""SELECT `window_start`, `window_end`, `window_time`, `a`, `b`, `score` FROM (
+  SELECT `window_start`, `window_end`, `window_time`, `a`, `b`,
+    SUM(CAST(`weight` * POWER(2.0, -CAST(TIMESTAMPDIFF(SECOND, `slice_time`, `window_time`) AS DOUBLE) / {half_life_s})
+      AS DECIMAL(20, 6))) AS `score`
+  FROM TABLE(HOP(TABLE `{AFFINITY_SLICES}`, DESCRIPTOR(`slice_time`), {minutes(rec.update_minutes)},
+    {minutes(rec.horizon_minutes)}))
+  GROUP BY `window_start`, `window_end`, `window_time`, `a`, `b`
+) WHERE `score` >= CAST({rec.min_support!r} AS DECIMAL(20, 6))""",
+    )
+    model = View(
+        AFFINITY_MODEL,
+        f"""SELECT `a` AS `product_id`, `window_time` AS `version_time`,
+  UNIX_TIMESTAMP(DATE_FORMAT(`window_end`, 'yyyy-MM-dd HH:mm:ss')) * 1000 AS `version_ms`,
+  LISTAGG(CONCAT(`b`, ',', CAST(`score` AS STRING)), ';') AS `neighbors`
+FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY `window_start`, `window_end`, `a` ORDER BY `score` DESC, `b` ASC)
+    AS `rank_in_product`
+  FROM `{AFFINITY_SCORES}`
+) WHERE `rank_in_product` <= {candidate_count(rec.top_k)}
+GROUP BY `window_start`, `window_end`, `window_time`, `a`""",
+    )
+    versions = View(
+        AFFINITY_VERSIONS,
+        f"""SELECT `product_id`, `version_time`, `version_ms`, `neighbors` FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY `product_id` ORDER BY `version_time` DESC) AS `newest`
+  FROM `{AFFINITY_MODEL}`
+) WHERE `newest` = 1""",
+    )
+    views: list[View] = [pairs, slices, scores, model, versions]
+    cart_inputs = f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`,
+  COALESCE(`product_id`, '') AS `product_id`, `ts_ms`, `ts`, {cart_change_line_sql()} AS `cart_line`
+FROM `{ON_TIME_EVENTS}` WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')"""
+    if rec.view_triggers == "first_in_session":
+        views.append(
+            View(
+                FIRST_VIEWS,
+                f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`
+FROM (
+  SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
+    COUNT(*) OVER (PARTITION BY `user_id`, `session_id`, `product_id` ORDER BY `ts`
+      RANGE BETWEEN {minutes(analytics.session_gap_minutes)} PRECEDING AND CURRENT ROW) AS `views_so_far`
+  FROM `{ON_TIME_EVENTS}` WHERE `event_type` = 'product_view'
+) WHERE `views_so_far` = 1""",
+            )
+        )
+        inputs = f"""{cart_inputs}
+UNION ALL
+SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`, CAST(NULL AS STRING)
+FROM `{FIRST_VIEWS}`"""
+    else:
+        inputs = cart_inputs
+    views.append(View(RECOMMENDATION_INPUTS, inputs))
+    views.append(
+        View(
+            RECOMMENDATION_TRIGGERS,
+            f"""SELECT * FROM (
+  SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
+    LISTAGG(`cart_line`, ';') OVER (PARTITION BY `user_id` ORDER BY `ts`
+      RANGE BETWEEN {minutes(rec.cart_history_minutes)} PRECEDING AND CURRENT ROW) AS `cart_history`
+  FROM `{RECOMMENDATION_INPUTS}`
+) WHERE `event_type` IN ('add_to_cart', 'product_view')""",
+        )
+    )
+    insert = Insert(
+        INSIGHTS_TABLE,
+        f"""SELECT r.`insight`
+FROM `{RECOMMENDATION_TRIGGERS}` AS t
+JOIN `{AFFINITY_VERSIONS}` FOR SYSTEM_TIME AS OF t.`ts` AS m ON t.`product_id` = m.`product_id`,
+LATERAL TABLE(recommendation_insights(t.`user_id`, t.`session_id`, t.`event_id`, t.`event_type`, t.`product_id`,
+  t.`ts_ms`, t.`cart_history`, m.`neighbors`, m.`version_ms`)) AS r(`insight`)""",
+    )
+    del update_ms
+    return Statements(tuple(views), (insert,))

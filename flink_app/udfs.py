@@ -1,0 +1,394 @@
+"""The Python UDFs the SQL calls: thin adapters from SQL rows to `flink_app.rules` and insight JSON.
+
+Each function owns its Flink counters in the `kinesisanalytics` metric group (the group Managed Flink
+exports to CloudWatch): `insights_<type>`, `late_events`, `duplicate_events`. Python only sees what SQL has
+reduced (one row per window, session, cart window, product slide or trigger).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from events import format_rfc3339
+from flink_app.rules.abandonment import CartAbandonment
+from flink_app.rules.conversion import ConversionDropRule
+from flink_app.rules.insights import (
+    abandoned_cart_insight,
+    conversion_drop_insight,
+    metrics_insight,
+    recommendation_insight,
+    session_insight,
+    to_json,
+    trending_insight,
+)
+from flink_app.rules.lines import Neighbor, decode_cart_changes, decode_neighbors, sort_changes
+from flink_app.rules.metrics import FUNNEL_STEPS, WindowAggregates
+from flink_app.rules.recommendations import decay_factor, select_recommendations
+from flink_app.rules.sessions import SessionAggregates
+from flink_app.rules.trending import TrendingRule
+from flink_app.settings import JobSettings
+
+if TYPE_CHECKING:
+    from pyflink.table import TableEnvironment
+
+METRIC_GROUP = "kinesisanalytics"
+EVENT_TYPES_IN_SQL_ORDER = (
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout_started",
+    "purchase",
+)
+
+
+def _counter(function_context: Any, name: str) -> Any:
+    return function_context.get_metric_group().add_group(METRIC_GROUP).counter(name)
+
+
+def _trending_rule(settings: JobSettings) -> TrendingRule:
+    trending = settings.analytics.trending
+    return TrendingRule(
+        window_minutes=trending.window_minutes,
+        baseline_minutes=trending.baseline_minutes,
+        threshold=trending.threshold,
+        min_views=trending.min_views,
+        min_history_minutes=trending.min_history_minutes,
+    )
+
+
+def _conversion_rule(settings: JobSettings) -> ConversionDropRule:
+    conversion = settings.analytics.conversion
+    return ConversionDropRule(
+        window_minutes=conversion.window_minutes,
+        baseline_minutes=conversion.baseline_minutes,
+        drop_threshold=conversion.drop_threshold,
+        min_sessions=conversion.min_sessions,
+    )
+
+
+class MetricsInsight:
+    def __init__(self, settings: JobSettings) -> None:
+        self.job_version = settings.job_version
+
+    def open(self, function_context: Any) -> None:
+        self.emitted = _counter(function_context, "insights_metrics")
+
+    def eval(self, window_start_ms: int, window_end_ms: int, *args: Any) -> str:
+        type_counts = args[:7]
+        active_users, active_sessions = args[7], args[8]
+        funnel_counts = args[9:13]
+        order_amounts = args[13]
+        window = WindowAggregates(
+            window_start_ms=window_start_ms,
+            window_end_ms=window_end_ms,
+            events_by_type=dict(zip(EVENT_TYPES_IN_SQL_ORDER, type_counts, strict=True)),
+            active_users=active_users,
+            active_sessions=active_sessions,
+            funnel=dict(zip(FUNNEL_STEPS, funnel_counts, strict=True)),
+            order_amounts=order_amounts,
+        )
+        self.emitted.inc()
+        return to_json(metrics_insight(window, job_version=self.job_version))
+
+
+class SessionInsight:
+    def __init__(self, settings: JobSettings) -> None:
+        self.job_version = settings.job_version
+
+    def open(self, function_context: Any) -> None:
+        self.emitted = _counter(function_context, "insights_session_summary")
+
+    def eval(self, *args: Any) -> str:
+        self.emitted.inc()
+        return to_json(session_insight(SessionAggregates(*args), job_version=self.job_version))
+
+
+class AbandonedCartInsights:
+    def __init__(self, settings: JobSettings) -> None:
+        self.job_version = settings.job_version
+        self.after_minutes = settings.analytics.abandon_after_minutes
+        self.rule = CartAbandonment(abandon_after_ms=self.after_minutes * 60_000)
+
+    def open(self, function_context: Any) -> None:
+        self.emitted = _counter(function_context, "insights_cart_abandoned")
+
+    def eval(self, user_id: str, changes: str) -> Any:
+        state = self.rule.initialize()
+        for change in sort_changes(decode_cart_changes(changes)):
+            self.rule.add(state, change)
+        for abandoned in self.rule.result(state):
+            self.emitted.inc()
+            yield to_json(
+                abandoned_cart_insight(
+                    user_id, abandoned, abandon_after_minutes=self.after_minutes, job_version=self.job_version
+                )
+            )
+
+
+class IsTrending:
+    def __init__(self, settings: JobSettings) -> None:
+        self.rule = _trending_rule(settings)
+
+    def eval(self, recent: int, baseline_total: int, history_ms: int) -> bool:
+        return self.rule.evaluate(
+            recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000
+        ).trending
+
+
+class TrendingInsight:
+    def __init__(self, settings: JobSettings) -> None:
+        self.job_version = settings.job_version
+        self.window_minutes = settings.analytics.trending.window_minutes
+        self.rule = _trending_rule(settings)
+
+    def open(self, function_context: Any) -> None:
+        self.emitted = _counter(function_context, "insights_trending_product")
+
+    def eval(
+        self,
+        product_id: str,
+        window_end_ms: int,
+        recent: int,
+        baseline_total: int,
+        history_ms: int,
+        views: int,
+        carts: int,
+    ) -> str:
+        trend = self.rule.evaluate(
+            recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000
+        )
+        self.emitted.inc()
+        return to_json(
+            trending_insight(
+                product_id,
+                window_end_ms=window_end_ms,
+                window_minutes=self.window_minutes,
+                trend=trend,
+                views=views,
+                carts=carts,
+                job_version=self.job_version,
+            )
+        )
+
+
+class ConversionDropped:
+    def __init__(self, settings: JobSettings) -> None:
+        self.rule = _conversion_rule(settings)
+
+    def eval(
+        self,
+        recent_viewing: int,
+        recent_purchasing: int,
+        total_viewing: int,
+        total_purchasing: int,
+        history_ms: int,
+    ) -> bool:
+        return self.rule.evaluate(
+            recent_viewing=recent_viewing,
+            recent_purchasing=recent_purchasing,
+            total_viewing=total_viewing,
+            total_purchasing=total_purchasing,
+            history_minutes=history_ms / 60_000,
+        ).dropped
+
+
+class ConversionDropInsight:
+    def __init__(self, settings: JobSettings) -> None:
+        self.job_version = settings.job_version
+        self.conversion = settings.analytics.conversion
+        self.rule = _conversion_rule(settings)
+
+    def open(self, function_context: Any) -> None:
+        self.emitted = _counter(function_context, "insights_conversion_drop")
+
+    def eval(
+        self,
+        window_end_ms: int,
+        recent_viewing: int,
+        recent_purchasing: int,
+        total_viewing: int,
+        total_purchasing: int,
+        history_ms: int,
+    ) -> str:
+        check = self.rule.evaluate(
+            recent_viewing=recent_viewing,
+            recent_purchasing=recent_purchasing,
+            total_viewing=total_viewing,
+            total_purchasing=total_purchasing,
+            history_minutes=history_ms / 60_000,
+        )
+        self.emitted.inc()
+        return to_json(
+            conversion_drop_insight(
+                window_end_ms=window_end_ms,
+                window_minutes=self.conversion.window_minutes,
+                baseline_minutes=self.conversion.baseline_minutes,
+                check=check,
+                viewing_sessions=recent_viewing,
+                purchasing_sessions=recent_purchasing,
+                job_version=self.job_version,
+            )
+        )
+
+
+class RecommendationInsights:
+    def __init__(self, settings: JobSettings) -> None:
+        rec = settings.analytics.recommendation
+        self.job_version = settings.job_version
+        self.top_k = rec.top_k
+        self.min_support = rec.min_support
+        self.half_life_ms = rec.half_life_minutes * 60_000
+        self.carts = CartAbandonment(abandon_after_ms=settings.analytics.abandon_after_minutes * 60_000)
+
+    def open(self, function_context: Any) -> None:
+        self.emitted = _counter(function_context, "insights_product_recommendation")
+
+    def eval(
+        self,
+        user_id: str,
+        session_id: str,
+        event_id: str,
+        event_type: str,
+        product_id: str,
+        ts_ms: int,
+        cart_history: str | None,
+        neighbors: str | None,
+        version_ms: int,
+    ) -> Any:
+        # The model version is as of `version_ms`; decaying every score by the same factor keeps the ranking
+        # and lets min_support apply at the trigger's time.
+        factor = decay_factor(max(ts_ms - version_ms, 0), self.half_life_ms)
+        candidates = [
+            Neighbor(n.product_id, n.score * factor)
+            for n in decode_neighbors(neighbors)
+            if n.score * factor >= self.min_support and not math.isclose(n.score * factor, 0.0)
+        ]
+        if not candidates:
+            return
+        state = self.carts.initialize()
+        for change in sort_changes(decode_cart_changes(cart_history)):
+            if change.at_ms <= ts_ms:
+                self.carts.add(state, change)
+        in_cart = self.carts.current_cart(state, ts_ms).product_ids
+        chosen = select_recommendations(
+            candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k
+        )
+        if not chosen:
+            return
+        self.emitted.inc()
+        yield to_json(
+            recommendation_insight(
+                user_id=user_id,
+                session_id=session_id,
+                trigger_event_id=event_id,
+                trigger_event_type=event_type,
+                trigger_product_id=product_id,
+                occurred_at_ms=ts_ms,
+                model_version_ms=version_ms,
+                recommendations=chosen,
+                job_version=self.job_version,
+            )
+        )
+
+
+class LateEventRecord:
+    def open(self, function_context: Any) -> None:
+        self.late = _counter(function_context, "late_events")
+
+    def eval(
+        self,
+        event_id: str,
+        event_type: str,
+        occurred_at: str,
+        user_id: str,
+        session_id: str,
+        ts_ms: int,
+        watermark: str,
+    ) -> str:
+        self.late.inc()
+        return orjson.dumps(
+            {
+                "event_id": event_id,
+                "event_type": event_type,
+                "occurred_at": occurred_at,
+                "user_id": user_id,
+                "session_id": session_id,
+                "event_time": format_rfc3339(ts_ms),
+                "watermark": watermark,
+                "reason": "late: at or behind the watermark when it arrived",
+            }
+        ).decode()
+
+
+class DuplicateStatsRecord:
+    def open(self, function_context: Any) -> None:
+        self.duplicates = _counter(function_context, "duplicate_events")
+
+    def eval(self, window_start_ms: int, size_ms: int, raw_events: int, unique_events: int) -> str:
+        duplicates = max(raw_events - unique_events, 0)
+        if duplicates:
+            self.duplicates.inc(duplicates)
+        return orjson.dumps(
+            {
+                "window_start": format_rfc3339(window_start_ms),
+                "window_end": format_rfc3339(window_start_ms + size_ms),
+                "raw_events": raw_events,
+                "unique_events": unique_events,
+                "duplicates": duplicates,
+            }
+        ).decode()
+
+
+def register_functions(t_env: TableEnvironment, settings: JobSettings) -> None:
+    """Register every UDF the SQL modules call, under the names they use."""
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import ScalarFunction, TableFunction, udf, udtf
+
+    def scalar(implementation: Any, result_type: Any) -> Any:
+        wrapper = type(type(implementation).__name__, (_ScalarAdapter, ScalarFunction), {})(implementation)
+        return udf(wrapper, result_type=result_type)
+
+    def table(implementation: Any) -> Any:
+        wrapper = type(type(implementation).__name__, (_TableAdapter, TableFunction), {})(implementation)
+        return udtf(wrapper, result_types=[DataTypes.STRING()])
+
+    string, boolean = DataTypes.STRING(), DataTypes.BOOLEAN()
+    functions = {
+        "metrics_insight": scalar(MetricsInsight(settings), string),
+        "session_insight": scalar(SessionInsight(settings), string),
+        "abandoned_cart_insights": table(AbandonedCartInsights(settings)),
+        "is_trending": scalar(IsTrending(settings), boolean),
+        "trending_insight": scalar(TrendingInsight(settings), string),
+        "conversion_dropped": scalar(ConversionDropped(settings), boolean),
+        "conversion_drop_insight": scalar(ConversionDropInsight(settings), string),
+        "recommendation_insights": table(RecommendationInsights(settings)),
+        "late_event_record": scalar(LateEventRecord(), string),
+        "duplicate_stats_record": scalar(DuplicateStatsRecord(), string),
+    }
+    for name, function in functions.items():
+        t_env.create_temporary_system_function(name, function)
+
+
+class _ScalarAdapter:
+    """Gives a plain rule adapter the ScalarFunction life cycle (open → eval)."""
+
+    def __init__(self, implementation: Any) -> None:
+        self.implementation = implementation
+
+    def open(self, function_context: Any) -> None:
+        opener = getattr(self.implementation, "open", None)
+        if opener is not None:
+            opener(function_context)
+
+    def eval(self, *args: Any) -> Any:
+        return self.implementation.eval(*args)
+
+
+class _TableAdapter(_ScalarAdapter):
+    def eval(self, *args: Any) -> Any:
+        yield from self.implementation.eval(*args)

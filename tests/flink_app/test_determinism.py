@@ -1,0 +1,35 @@
+"""Determinism: the same log gives the same insights byte for byte (emitted_at aside), whatever the
+parallelism, and duplicates or bounded disorder in delivery do not change them."""
+
+from __future__ import annotations
+
+import pytest
+
+from events import InsightValidator
+
+pytestmark = [pytest.mark.slow, pytest.mark.flink]
+
+
+def test_parallelism_does_not_change_the_insights(job_run, job_run_parallel) -> None:
+    assert len(job_run.lines) > 1000
+    assert job_run_parallel.normalized() == job_run.normalized()
+
+
+def test_duplicates_and_disorder_do_not_change_the_insights(job_run, job_run_clean, simulated_log) -> None:
+    # GIVEN the same shoppers delivered with duplicates and late deliveries, and delivered cleanly
+    assert simulated_log.truth["duplicates"] > 0
+    assert simulated_log.truth["out_of_order"] > 0
+    # THEN the insights are identical
+    assert job_run_clean.normalized() == job_run.normalized()
+
+
+def test_duplicates_are_counted_not_counted_twice(job_run, simulated_log) -> None:
+    assert sum(window["duplicates"] for window in job_run.stats) == simulated_log.truth["duplicates"]
+
+
+def test_every_insight_is_valid_and_unique(job_run) -> None:
+    validator = InsightValidator()
+    assert [i for i in job_run.insights if validator.validate(i)] == []
+    ids = [i["insight_id"] for i in job_run.insights]
+    assert len(ids) == len(set(ids))
+    assert {i["job_version"] for i in job_run.insights} == {"replay"}
