@@ -160,7 +160,10 @@ class _Worker:
         )
         self.pid = self._process.pid
         self._buffer = b""
-        ready = self._read_reply(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        try:
+            ready = self._read_reply(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        except EOFError:
+            ready = {"errorType": "Runtime.ExitError", "errorMessage": "the worker exited during init"}
         if ready is None or not ready.get("ready"):
             self.stop()
             detail = (
@@ -194,24 +197,26 @@ class _Worker:
             return Invocation(
                 False, error_type="Runtime.ExitError", error_message="the worker process exited"
             )
-        reply = self._read_reply(deadline)
-        if reply is None:
-            timed_out = self.alive
+        try:
+            reply = self._read_reply(deadline)
+        except EOFError:
             self.stop(kill=True)
-            if timed_out:
-                return Invocation(
-                    False,
-                    error_type="Sandbox.Timedout",
-                    error_message=f"Task timed out after {timeout_seconds:.2f} seconds",
-                )
             return Invocation(
                 False, error_type="Runtime.ExitError", error_message="the worker process exited"
+            )
+        if reply is None:
+            self.stop(kill=True)
+            return Invocation(
+                False,
+                error_type="Sandbox.Timedout",
+                error_message=f"Task timed out after {timeout_seconds:.2f} seconds",
             )
         if reply.get("ok"):
             return Invocation(True, result=reply.get("result"))
         return Invocation(False, error_type=reply.get("errorType"), error_message=reply.get("errorMessage"))
 
     def _read_reply(self, deadline: float) -> dict[str, Any] | None:
+        """The next reply line; None at the deadline; EOFError if the worker went away."""
         stdout: IO[bytes] = self._process.stdout  # type: ignore[assignment]
         descriptor = stdout.fileno()
         while b"\n" not in self._buffer:
@@ -223,7 +228,7 @@ class _Worker:
                 continue
             chunk = os.read(descriptor, 1 << 16)
             if not chunk:
-                return None
+                raise EOFError("the worker closed its reply pipe")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
