@@ -1,9 +1,12 @@
 """The local API Gateway: HTTP requests in, REST API proxy events to the real handlers, responses out.
 
-It behaves like an API Gateway REST API stage with API keys and usage plans: the URL is
-`http://127.0.0.1:<port>/<stage><resource>`; unknown routes get 403 "Missing Authentication Token";
-a missing or wrong key gets 403 "Forbidden"; a key over its usage plan gets 429; a handler error gets
-502 and a handler timeout 504, each with API Gateway's `{"message": ...}` body.
+It behaves like an API Gateway REST API stage with API keys, usage plans and request models, served
+at the root of `http://127.0.0.1:<port>` the way a custom domain maps a stage (so `POST /v1/events`
+is the contract's path): unknown routes get 403 "Missing Authentication Token"; a missing or unknown
+key gets 403 "Forbidden"; a key over its usage plan gets 429; a JSON body that fails the method's
+request model gets 400 "Invalid request body"; a handler error gets 502 and a handler timeout 504,
+each with API Gateway's `{"message": ...}` body. Like API Gateway, any valid key passes the gateway:
+which key may do what (e.g. only the admin key manages webhooks) is the handler's decision.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from kappa.local.api_keys import ApiKey, ApiKeyRing, KeyScope, UsagePlanThrottle
+import jsonschema_rs
+
+from kappa.local.api_keys import ApiKey, ApiKeyRing, UsagePlanThrottle
 from kappa.local.aws_endpoint import LOCAL_ACCOUNT_ID
 from kappa.local.function_host import Invocation
 from kappa.local.ports import LOOPBACK
@@ -35,15 +40,16 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 INTEGRATION_TIMEOUT_SECONDS = 29.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Route:
-    """One API method: `POST /events` served by a function, callable with keys of one scope."""
+    """One API method with an API key required: `POST /v1/events` served by a function."""
 
     method: str
     resource: str
-    """The resource path template, e.g. `/webhooks/{id}`."""
+    """The resource path template, e.g. `/v1/webhooks/{id}`."""
     function: str
-    scope: KeyScope
+    request_model: dict[str, Any] | None = None
+    """JSON Schema (draft 4) an `application/json` body must match, like a method request model."""
 
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters if `path` (without the stage) is this resource, else None."""
@@ -95,6 +101,7 @@ def gateway_error(status: int, message: str, request_id: str) -> HttpReply:
 
 
 _ERROR_TYPES = {
+    400: "BadRequestException",
     403: "ForbiddenException",
     413: "RequestEntityTooLargeException",
     429: "TooManyRequestsException",
@@ -156,7 +163,7 @@ def build_proxy_event(
             "extendedRequestId": base64.b32encode(secrets.token_bytes(10)).decode()[:16],
             "requestTime": moment.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "requestTimeEpoch": int(received_at * 1000),
-            "path": f"/{stage}{path}",
+            "path": path,
             "stage": stage,
             "domainName": host,
             "domainPrefix": host.partition(".")[0],
@@ -236,6 +243,7 @@ class ApiGatewayFront:
         self._invoke = invoke
         self._throttle = UsagePlanThrottle()
         self._observers = list(observers or [])
+        self._validators: dict[Route, Any] = {}
         self.api_id = secrets.token_hex(5)
         self._requested_port = port
         self._server: ThreadingHTTPServer | None = None
@@ -244,7 +252,7 @@ class ApiGatewayFront:
 
     @property
     def base_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}/{self.stage}"
+        return f"http://{LOOPBACK}:{self.port}"
 
     def add_observer(self, observer: Callable[[ApiExchange], None]) -> None:
         self._observers.append(observer)
@@ -254,17 +262,14 @@ class ApiGatewayFront:
         received_at = time.time()
         request_id = str(uuid.uuid4())
         route, reply = None, None
-        url_path = urlsplit(request.target).path
-        prefix = f"/{self.stage}"
-        path = url_path[len(prefix) :] if url_path.startswith(prefix + "/") else None
-        matched = self._route(request.method, path) if path else None
+        path = urlsplit(request.target).path
+        matched = self._route(request.method, path)
         if matched is None:
             reply = gateway_error(403, "Missing Authentication Token", request_id)
         else:
             route, parameters = matched
-            reply = self._authorize(request, route, request_id)
+            reply = self._authorize(request, route, request_id) or self._validate(request, route, request_id)
             if reply is None:
-                assert path is not None
                 reply = self._integrate(request, route, path, parameters, request_id, received_at)
         exchange = ApiExchange(route, request, reply, received_at)
         for observer in self._observers:
@@ -282,13 +287,32 @@ class ApiGatewayFront:
     def _authorize(self, request: HttpRequest, route: Route, request_id: str) -> HttpReply | None:
         supplied = next((v for n, v in request.headers if n.lower() == "x-api-key"), None)
         key = self.keys.lookup(supplied)
-        if key is None or key.scope != route.scope:
+        if key is None:
             return gateway_error(403, "Forbidden", request_id)
         if not self._throttle.allow(key):
             return gateway_error(429, "Too Many Requests", request_id)
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return gateway_error(413, "Request Too Long", request_id)
         return None
+
+    def _validate(self, request: HttpRequest, route: Route, request_id: str) -> HttpReply | None:
+        if route.request_model is None:
+            return None
+        content_type = next(
+            (v for n, v in request.headers if n.lower() == "content-type"), "application/json"
+        )
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            return None  # the model is declared for application/json only, as in the stack
+        validator = self._validators.get(route)
+        if validator is None:
+            validator = self._validators[route] = jsonschema_rs.Draft4Validator(route.request_model)
+        try:
+            document = json.loads(request.body or b"null")
+        except ValueError:
+            return gateway_error(400, "Invalid request body", request_id)
+        return (
+            None if validator.is_valid(document) else gateway_error(400, "Invalid request body", request_id)
+        )
 
     def _integrate(
         self,

@@ -14,11 +14,16 @@ from kappa.local.api_keys import ApiKeyRing
 from kappa.local.function_host import FunctionHost, FunctionSpec, Invocation
 from stacks.config import ProducerConfig
 
+BATCH_MODEL = {
+    "type": "object",
+    "required": ["events"],
+    "properties": {"events": {"type": "array", "minItems": 1}},
+}
 ROUTES = [
-    Route("POST", "/events", "ingest", "producer"),
-    Route("GET", "/webhooks", "webhooks", "admin"),
-    Route("GET", "/webhooks/{id}", "webhooks", "admin"),
-    Route("POST", "/webhooks/{id}/rotate-secret", "webhooks", "admin"),
+    Route("POST", "/v1/events", "ingest", BATCH_MODEL),
+    Route("GET", "/v1/webhooks", "webhooks"),
+    Route("GET", "/v1/webhooks/{id}", "webhooks"),
+    Route("POST", "/v1/webhooks/{id}/rotate-secret", "webhooks"),
 ]
 
 
@@ -53,22 +58,22 @@ def test_producer_request_becomes_rest_proxy_event_with_key_identity(keys: ApiKe
     front = ApiGatewayFront(routes=ROUTES, stage="v1", keys=keys, invoke=invoke)
     producer = keys.producers[0]
     # WHEN a producer posts events
-    reply = front.handle(request("POST", "/v1/events?dry=1", producer.value, b'{"events": []}'))
+    reply = front.handle(request("POST", "/v1/events?dry=1", producer.value, b'{"events": [{}]}'))
     # THEN the ingest function got a REST proxy event with the key's id as identity
     assert reply.status == 202
     ((function, event),) = invoke.calls
     assert function == "ingest"
-    assert event["resource"] == "/events"
-    assert event["path"] == "/events"
+    assert event["resource"] == "/v1/events"
+    assert event["path"] == "/v1/events"
     assert event["httpMethod"] == "POST"
-    assert event["body"] == '{"events": []}'
+    assert event["body"] == '{"events": [{}]}'
     assert event["isBase64Encoded"] is False
     assert event["queryStringParameters"] == {"dry": "1"}
     assert event["pathParameters"] is None
     context = event["requestContext"]
     assert context["stage"] == "v1"
     assert context["path"] == "/v1/events"
-    assert context["resourcePath"] == "/events"
+    assert context["resourcePath"] == "/v1/events"
     assert context["identity"]["apiKeyId"] == producer.id
     assert context["identity"]["apiKey"] == producer.value
     assert context["identity"]["sourceIp"] == "127.0.0.1"
@@ -85,7 +90,7 @@ def test_path_parameters_are_extracted_from_resource_template(keys: ApiKeyRing) 
     front = ApiGatewayFront(routes=ROUTES, stage="v1", keys=keys, invoke=invoke)
     front.handle(request("POST", "/v1/webhooks/wh_123/rotate-secret", keys.admin.value))
     event = invoke.calls[0][1]
-    assert event["resource"] == "/webhooks/{id}/rotate-secret"
+    assert event["resource"] == "/v1/webhooks/{id}/rotate-secret"
     assert event["pathParameters"] == {"id": "wh_123"}
     assert event["requestContext"]["identity"]["apiKeyId"] == keys.admin.id
 
@@ -95,11 +100,11 @@ def test_path_parameters_are_extracted_from_resource_template(keys: ApiKeyRing) 
     [
         ("POST", "/v1/events", None, 403, "Forbidden"),
         ("POST", "/v1/events", "wrong", 403, "Forbidden"),
-        ("POST", "/v1/events", "admin", 403, "Forbidden"),
-        ("GET", "/v1/webhooks", "producer", 403, "Forbidden"),
+        ("GET", "/v1/webhooks", None, 403, "Forbidden"),
         ("GET", "/v1/nothing-here", "producer", 403, "Missing Authentication Token"),
         ("DELETE", "/v1/events", "producer", 403, "Missing Authentication Token"),
         ("POST", "/v2/events", "producer", 403, "Missing Authentication Token"),
+        ("POST", "/events", "producer", 403, "Missing Authentication Token"),
     ],
 )
 def test_requests_without_a_valid_key_for_the_route_are_refused_like_api_gateway(
@@ -115,12 +120,55 @@ def test_requests_without_a_valid_key_for_the_route_are_refused_like_api_gateway
     assert invoke.calls == []
 
 
+def test_any_valid_key_passes_the_gateway_and_the_handler_decides(keys: ApiKeyRing) -> None:
+    # GIVEN API Gateway semantics: apiKeyRequired accepts any key of the stage's usage plans
+    invoke = Recorder(
+        Invocation(True, result={"statusCode": 403, "body": '{"message": "use the admin key"}'})
+    )
+    front = ApiGatewayFront(routes=ROUTES, stage="v1", keys=keys, invoke=invoke)
+    # WHEN a producer key calls the webhooks API
+    reply = front.handle(request("GET", "/v1/webhooks", keys.producers[0].value))
+    # THEN the handler is called with that key's id and its answer is returned
+    assert invoke.calls[0][1]["requestContext"]["identity"]["apiKeyId"] == keys.producers[0].id
+    assert reply.status == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b'{"events": []}', "application/json", 400),
+        (b'{"nope": 1}', "application/json", 400),
+        (b"not json", "application/json", 400),
+        (b"not json", "text/plain", 202),
+        (b'{"events": [{"anything": 1}]}', "application/json; charset=utf-8", 202),
+    ],
+)
+def test_json_body_is_checked_against_the_request_model(
+    keys: ApiKeyRing, body: bytes, content_type: str, status: int
+) -> None:
+    invoke = Recorder()
+    front = ApiGatewayFront(routes=ROUTES, stage="v1", keys=keys, invoke=invoke)
+    reply = front.handle(
+        HttpRequest(
+            "POST",
+            "/v1/events",
+            [("Content-Type", content_type), ("x-api-key", keys.producers[0].value)],
+            body,
+        )
+    )
+    assert reply.status == status
+    if status == 400:
+        assert reply.json() == {"message": "Invalid request body"}
+        assert invoke.calls == []
+
+
 def test_key_over_its_burst_is_throttled_with_429(tmp_path: Path) -> None:
     producers = (ProducerConfig(name="default", rate_limit=0.001, burst_limit=2),)
     keys = ApiKeyRing.load_or_create(tmp_path / "k.json", producers)
     front = ApiGatewayFront(routes=ROUTES, stage="v1", keys=keys, invoke=Recorder())
     statuses = [
-        front.handle(request("POST", "/v1/events", keys.producers[0].value, b"{}")).status for _ in range(3)
+        front.handle(request("POST", "/v1/events", keys.producers[0].value, b'{"events": [{}]}')).status
+        for _ in range(3)
     ]
     assert statuses == [202, 202, 429]
 
@@ -142,7 +190,7 @@ def test_integration_failures_map_to_api_gateway_errors(
     keys: ApiKeyRing, outcome: Invocation, status: int, message: str
 ) -> None:
     front = ApiGatewayFront(routes=ROUTES, stage="v1", keys=keys, invoke=Recorder(outcome))
-    reply = front.handle(request("POST", "/v1/events", keys.producers[0].value, b"{}"))
+    reply = front.handle(request("POST", "/v1/events", keys.producers[0].value, b'{"events": [{}]}'))
     assert (reply.status, reply.json()) == (status, {"message": message})
 
 
@@ -176,9 +224,9 @@ def test_http_server_serves_real_handler_over_loopback_and_closes_its_port(
         # WHEN a client posts over HTTP (keep-alive, twice)
         with httpx.Client(base_url=front.base_url) as client:
             first = client.post(
-                "/events", content=b'{"events": [1]}', headers={"x-api-key": keys.producers[0].value}
+                "/v1/events", content=b'{"events": [1]}', headers={"x-api-key": keys.producers[0].value}
             )
-            second = client.post("/events", content=b"{}", headers={"x-api-key": "bad"})
+            second = client.post("/v1/events", content=b"{}", headers={"x-api-key": "bad"})
     finally:
         front.stop()
         host.stop()
