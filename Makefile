@@ -33,7 +33,8 @@ help: ## Show this help
 
 venv: $(STAMP) ## Create/refresh .venv from the pinned requirements
 
-test: $(STAMP) ## Run every test (unit, moto, CDK, Flink mini-cluster, end-to-end)
+test: $(STAMP) ## Run ruff and every test (unit, moto, CDK, Flink mini-cluster, end-to-end)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP) ## Run the fast subset (no Flink cluster, end-to-end or CDK synth)

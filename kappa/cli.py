@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kappa.commands import demo, local
+from kappa.commands import demo, local, plan
 
 app = typer.Typer(
     name="kappa",
@@ -13,6 +13,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("demo")(demo.demo)
+app.command("plan")(plan.plan)
 app.add_typer(local.app, name="local")
 
 
