@@ -81,7 +81,9 @@ class StateSnapshot:
             document = {
                 "version": SNAPSHOT_VERSION,
                 "kms_keys": self._kms_keys(),
-                "tables": {name: self._scan(name) for name in self._scope.tables},
+                "tables": {
+                    name: [_to_json(item) for item in self._scan(name)] for name in self._scope.tables
+                },
                 "queues": {name: self._queue_bodies(name) for name in self._scope.queues},
             }
             write_atomically(self.path, json.dumps(document).encode())
@@ -131,7 +133,7 @@ class StateSnapshot:
             if table not in self._scope.tables:
                 continue
             for start in range(0, len(items), 25):
-                requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+                requests = [{"PutRequest": {"Item": _from_json(item)}} for item in items[start : start + 25]]
                 pending: dict[str, Any] = {table: requests}
                 while pending:
                     answer = self._aws.dynamodb.batch_write_item(RequestItems=pending)
@@ -174,3 +176,30 @@ class StateSnapshot:
         if queue is None:
             return []
         return [message.body for message in list(queue._messages)]
+
+
+def _to_json(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item with binary values (`B`, `BS`) as base64 text, so it fits in JSON."""
+    return {name: _convert(value, _b64_text) for name, value in item.items()}
+
+
+def _from_json(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _convert(value, base64.b64decode) for name, value in item.items()}
+
+
+def _b64_text(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _convert(value: dict[str, Any], binary: Any) -> dict[str, Any]:
+    """One attribute value (`{"S": ...}`, `{"M": {...}}`, ...) with its binary parts passed through `binary`."""
+    (kind, inner), *_ = value.items()
+    if kind == "B":
+        return {"B": binary(inner)}
+    if kind == "BS":
+        return {"BS": [binary(part) for part in inner]}
+    if kind == "M":
+        return {"M": {name: _convert(part, binary) for name, part in inner.items()}}
+    if kind == "L":
+        return {"L": [_convert(part, binary) for part in inner]}
+    return value
