@@ -21,8 +21,9 @@ from stacks.config import ProducerConfig
 
 KeyScope = Literal["producer", "admin"]
 ADMIN_KEY_NAME = "admin"
-ADMIN_RATE_LIMIT = 20.0
-ADMIN_BURST_LIMIT = 40
+ADMIN_RATE_LIMIT = 10.0
+ADMIN_BURST_LIMIT = 20
+"""As the delivery stack's admin usage plan (`stacks/delivery_stack.py`)."""
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _VALUE_ALPHABET = string.ascii_letters + string.digits
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from kappa.local.aws_endpoint import AwsClients
 from stacks.config import AppConfig, StreamConfig
+
+
+RETRY_QUEUE_MAX_RECEIVES = 5
+RETRY_QUEUE_VISIBILITY_FACTOR = 6
+"""The delivery stack's retry queue: redrive to the dead-letter queue after 5 receives, visibility 6× the
+fan-out timeout (`stacks/delivery_stack.py`); the webhook resources helper leaves these out."""
+
+
+def failed_batches_queue_name(config: AppConfig) -> str:
+    """The insights mapping's on-failure destination. The stack lets CloudFormation name it; locally it
+    needs a name, derived from the same prefix."""
+    return f"{config.prefix}-insights-failed-batches"
 
 
 @dataclass(frozen=True)
@@ -15,6 +28,7 @@ class LocalResources:
     insights_stream: str
     retry_queue_url: str
     dead_letter_queue_url: str
+    failed_batches_queue_url: str
     queue_urls: dict[str, str]
     """Queue name → URL."""
     webhook_environment: dict[str, str]

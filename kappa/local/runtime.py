@@ -18,6 +18,7 @@ mappings stopped → moto state snapshotted → workers and moto stopped.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import shutil
 import threading
@@ -41,7 +42,7 @@ from kappa.local.insight_publisher import InsightPublisher
 from kappa.local.paths import DEFAULT_DATA_DIR, DataDir
 from kappa.local.ports import require_free
 from kappa.local.queue_mapping import QueueMappingSettings, SqsEventSourceMapping
-from kappa.local.resources import LocalResources, create_resources
+from kappa.local.resources import LocalResources, create_resources, failed_batches_queue_name
 from kappa.local.state_snapshot import SnapshotScope, StateSnapshot
 from kappa.local.stream_mapping import KinesisEventSourceMapping, StreamMappingSettings
 from stacks.config import AppConfig, load_config
@@ -178,7 +179,7 @@ class LocalRuntime:
             self.aws,
             SnapshotScope(
                 tables=(names.subscriptions_table, names.delivery_log_table),
-                queues=(names.retry_queue, names.dead_letter_queue),
+                queues=(names.retry_queue, names.dead_letter_queue, failed_batches_queue_name(self.config)),
             ),
         )
         saved = self._snapshot.load()
@@ -235,7 +236,7 @@ class LocalRuntime:
                 poll_seconds=options.poll_seconds,
             ),
             function_name=self.functions[FANOUT].spec.name,
-            on_failure=self._send_to_dead_letter_queue,
+            on_failure=self._send_to_failed_batches_queue,
             on_checkpoint=self.publisher.mark_done,
             region=self.aws.region,
         ).start()
@@ -243,7 +244,7 @@ class LocalRuntime:
             self.aws.sqs,
             self.resources.retry_queue_url,
             self.functions[FANOUT].invoke,
-            QueueMappingSettings(),
+            QueueMappingSettings(batch_size=10, wait_seconds=1),
             region=self.aws.region,
         ).start()
 
