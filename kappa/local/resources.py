@@ -57,14 +57,31 @@ def create_resources(aws: AwsClients, config: AppConfig) -> LocalResources:
     insights = insights_stream_name(config)
     create_stream(aws.kinesis, insights, config.processing.insights_stream)
     webhooks = create_webhook_resources(dynamodb=aws.dynamodb, sqs=aws.sqs, kms=aws.kms, names=names)
+    dead_letter_arn = aws.sqs.get_queue_attributes(
+        QueueUrl=webhooks.dead_letter_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": RETRY_QUEUE_MAX_RECEIVES}
+    aws.sqs.set_queue_attributes(
+        QueueUrl=webhooks.retry_queue_url,
+        Attributes={
+            "RedrivePolicy": json.dumps(redrive),
+            "VisibilityTimeout": str(
+                RETRY_QUEUE_VISIBILITY_FACTOR * config.delivery.function.timeout_seconds
+            ),
+        },
+    )
+    failed_batches_name = failed_batches_queue_name(config)
+    failed_batches = aws.sqs.create_queue(QueueName=failed_batches_name)["QueueUrl"]
     return LocalResources(
         raw_stream=names.raw_stream,
         insights_stream=insights,
         retry_queue_url=webhooks.retry_queue_url,
         dead_letter_queue_url=webhooks.dead_letter_queue_url,
+        failed_batches_queue_url=failed_batches,
         queue_urls={
             names.retry_queue: webhooks.retry_queue_url,
             names.dead_letter_queue: webhooks.dead_letter_queue_url,
+            failed_batches_name: failed_batches,
         },
         webhook_environment=webhooks.lambda_environment(),
     )

@@ -350,14 +350,12 @@ class LocalRuntime:
             self.job = FlinkJob(self._job_settings(), self.data).start(restore=False)
             self.job.wait_submitted(self.options.flink_start_timeout_seconds)
 
-    def _send_to_dead_letter_queue(self, failure: dict[str, Any]) -> None:
-        """The insights mapping's on-failure destination: the webhook dead-letter queue, as in the stack."""
-        import json
-
+    def _send_to_failed_batches_queue(self, failure: dict[str, Any]) -> None:
+        """The insights mapping's on-failure destination (batch pointers), a queue of its own as in the stack."""
         assert self.aws is not None
         assert self.resources is not None
         self.aws.sqs.send_message(
-            QueueUrl=self.resources.dead_letter_queue_url, MessageBody=json.dumps(failure)
+            QueueUrl=self.resources.failed_batches_queue_url, MessageBody=json.dumps(failure)
         )
 
     def _observe_api(self, exchange: ApiExchange) -> None:
