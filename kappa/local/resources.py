@@ -9,7 +9,6 @@ from typing import Any
 from kappa.local.aws_endpoint import AwsClients
 from stacks.config import AppConfig, StreamConfig
 
-
 RETRY_QUEUE_MAX_RECEIVES = 5
 RETRY_QUEUE_VISIBILITY_FACTOR = 6
 """The delivery stack's retry queue: redrive to the dead-letter queue after 5 receives, visibility 6× the
