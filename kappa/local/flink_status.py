@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-_REST_URL = re.compile(r"(?:Web frontend|Rest endpoint) listening at (http://[\w.:-]+)")
+_REST_URL = re.compile(r"(?:Web frontend|Rest endpoint) listening at (http://[\w.-]+:\d+)")
 
 
 @dataclass(frozen=True)
