@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kappa.commands import demo, local, plan
+from kappa.commands import demo, local, plan, simulate
 
 app = typer.Typer(
     name="kappa",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo.demo)
 app.command("plan")(plan.plan)
+app.command("simulate")(simulate.simulate)
 app.add_typer(local.app, name="local")
 
 
