@@ -77,15 +77,17 @@ class FirehoseArchive:
     def add_observer(self, observer: ArchiveObserver) -> None:
         self._observers.append(observer)
 
-    def poll_once(self) -> int:
-        """Read every shard once into the buffer; returns how many records arrived."""
+    def poll_once(self, *, force: bool = False) -> int:
+        """Read every shard that is due (all with `force`) into the buffer; returns how many arrived."""
         if not self._readers:
             self._readers = [
-                ShardReader(self._kinesis, self._stream_name, s)
-                for s in shard_ids(self._kinesis, self._stream_name)
+                ShardReader(self._kinesis, self._stream_name, shard, poll_seconds=self._poll_seconds)
+                for shard in shard_ids(self._kinesis, self._stream_name)
             ]
         arrived = 0
         for reader in self._readers:
+            if not (force or reader.due()):
+                continue
             records = reader.read()
             if records and not self._buffer:
                 self._buffer_started = time.monotonic()
@@ -120,7 +122,7 @@ class FirehoseArchive:
     def drain(self, timeout: float = 10.0) -> None:
         """Read until the stream has nothing more, then write what is buffered (used at shutdown)."""
         deadline = time.monotonic() + timeout
-        while self.poll_once() and time.monotonic() < deadline:
+        while self.poll_once(force=True) and time.monotonic() < deadline:
             pass
         self.flush(force=True)
 

@@ -133,7 +133,7 @@ class LocalRuntime:
         self._job_status = FlinkStatusReader(self.data.logs / "flink")
         self._last_job_status: JobStatus | None = None
         self._snapshot_due = threading.Event()
-        self._supervising = threading.Event()
+        self._supervisor_stop = threading.Event()
         self._supervisor: threading.Thread | None = None
         self._lock = threading.Lock()
         self._requests: Counter[int] = Counter()
@@ -259,7 +259,7 @@ class LocalRuntime:
             port=api_port,
             observers=[self._observe_api],
         ).start()
-        self._supervising.set()
+        self._supervisor_stop.clear()
         self._supervisor = threading.Thread(target=self._supervise, name="runtime-supervisor", daemon=True)
         self._supervisor.start()
         self._started = True
@@ -278,7 +278,7 @@ class LocalRuntime:
 
     def stop(self) -> None:
         """Stop every part that was started, in the order that keeps accepted data (idempotent)."""
-        self._supervising.clear()
+        self._supervisor_stop.set()
         steps: list[tuple[str, Callable[[], None]]] = [
             ("API", lambda: self.front and self.front.stop()),
             ("Firehose stand-in", lambda: self.archive and self.archive.stop()),
@@ -374,7 +374,7 @@ class LocalRuntime:
             self._snapshot_due.set()
 
     def _supervise(self) -> None:
-        while self._supervising.is_set():
+        while not self._supervisor_stop.is_set():
             if self._snapshot_due.is_set():
                 self._snapshot_due.clear()
                 try:
@@ -398,7 +398,7 @@ class LocalRuntime:
             ):
                 if error is not None:
                     self._note(f"the {part} keeps failing: {error}")
-            self._supervising.wait(1.0)
+            self._supervisor_stop.wait(1.0)
 
     def _note(self, problem: str) -> None:
         with self._lock:

@@ -148,7 +148,9 @@ class KinesisEventSourceMapping:
     def start(self) -> KinesisEventSourceMapping:
         self._arn = stream_arn(self._kinesis, self.stream_name)
         for shard in shard_ids(self._kinesis, self.stream_name):
-            reader = ShardReader(self._kinesis, self.stream_name, shard)
+            reader = ShardReader(
+                self._kinesis, self.stream_name, shard, poll_seconds=self.settings.poll_seconds
+            )
             thread = threading.Thread(target=self._poll, args=(reader,), name=f"esm-{shard}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -164,25 +166,34 @@ class KinesisEventSourceMapping:
     def _poll(self, reader: ShardReader) -> None:
         pending: list[StreamRecord] = []
         waiting_since = 0.0
+        window = self.settings.max_batching_window_seconds
         while not self._stop.is_set():
-            try:
-                fresh = reader.read(limit=10_000)
-            except Exception as error:
-                log.warning(
-                    "event source mapping could not read %s/%s: %s", self.stream_name, reader.shard_id, error
-                )
-                self._stop.wait(1.0)
-                continue
-            if fresh and not pending:
-                waiting_since = time.monotonic()
-            pending.extend(fresh)
-            window_over = time.monotonic() - waiting_since >= self.settings.max_batching_window_seconds
-            while pending and (len(pending) >= self.settings.batch_size or window_over):
+            if reader.due():
+                try:
+                    fresh = reader.read(limit=10_000)
+                except Exception as error:
+                    log.warning(
+                        "event source mapping could not read %s/%s: %s",
+                        self.stream_name,
+                        reader.shard_id,
+                        error,
+                    )
+                    self._stop.wait(1.0)
+                    continue
+                if fresh and not pending:
+                    waiting_since = time.monotonic()
+                pending.extend(fresh)
+            while pending and (
+                len(pending) >= self.settings.batch_size or time.monotonic() - waiting_since >= window
+            ):
                 batch, pending = pending[: self.settings.batch_size], pending[self.settings.batch_size :]
                 if not self.deliver(batch):
                     return
                 waiting_since = time.monotonic()
-            self._stop.wait(self.settings.poll_seconds)
+            wait = reader.seconds_until_due()
+            if pending:
+                wait = min(wait, window - (time.monotonic() - waiting_since))
+            self._stop.wait(max(0.01, wait))
 
     def deliver(self, records: list[StreamRecord]) -> bool:
         """Process one batch to the end (success or discard); False if stopped before that."""
