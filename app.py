@@ -8,6 +8,7 @@ from the CLI is merged on top.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from stacks.config import CDK_JSON, ConfigError
 def main() -> None:
     context = json.loads(Path(CDK_JSON).read_text())["context"]
     try:
-        app = build_app(context)
+        # Outside the cdk CLI (which sets CDK_OUTDIR) an App would synthesize into a temporary directory.
+        app = build_app(context, outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
         app.synth()
     except ConfigError as error:
         sys.exit(f"configuration error: {error}")

@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = REPO_ROOT / "cdk.json"
+DEFAULT_LAMBDA_BUILD_DIR = REPO_ROOT / "build" / "lambda"
 
 
 class _Frozen(BaseModel):
@@ -50,8 +52,26 @@ class ArchiveConfig(_Frozen):
     buffer_seconds: int = Field(default=60, ge=0, le=900)
     buffer_mb: int = Field(default=64, ge=1, le=128)
     infrequent_access_after_days: int = Field(default=30, ge=30)
-    glacier_after_days: int = Field(default=180, ge=60)
+    glacier_after_days: int = Field(
+        default=180, ge=60, description="to Glacier Instant Retrieval: replays read it without a restore"
+    )
     expire_after_days: int | None = Field(default=None, ge=1)
+    access_logs_expire_after_days: int = Field(default=365, ge=1, description="S3 server access logs")
+
+    @model_validator(mode="after")
+    def _lifecycle_in_order(self) -> ArchiveConfig:
+        # S3 keeps objects 30 days in Standard-IA before a colder transition.
+        if self.glacier_after_days < self.infrequent_access_after_days + 30:
+            raise ValueError(
+                f"glacier_after_days ({self.glacier_after_days}) must be at least "
+                f"infrequent_access_after_days + 30 ({self.infrequent_access_after_days + 30})"
+            )
+        if self.expire_after_days is not None and self.expire_after_days <= self.glacier_after_days:
+            raise ValueError(
+                f"expire_after_days ({self.expire_after_days}) must be after glacier_after_days "
+                f"({self.glacier_after_days})"
+            )
+        return self
 
 
 class IngestionConfig(_Frozen):
@@ -61,6 +81,15 @@ class IngestionConfig(_Frozen):
     function: LambdaConfig = LambdaConfig()
     archive: ArchiveConfig = ArchiveConfig()
     put_records_time_budget_seconds: float = Field(default=8.0, gt=0, le=25)
+
+    @model_validator(mode="after")
+    def _budget_inside_timeout(self) -> IngestionConfig:
+        if self.put_records_time_budget_seconds >= self.function.timeout_seconds:
+            raise ValueError(
+                f"put_records_time_budget_seconds ({self.put_records_time_budget_seconds:g}) must be shorter "
+                f"than function.timeout_seconds ({self.function.timeout_seconds})"
+            )
+        return self
 
 
 class ProcessingConfig(_Frozen):
@@ -122,6 +151,10 @@ class AppConfig(_Frozen):
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
     retain_data: bool = Field(default=False, description="RETAIN buckets/streams/tables on stack deletion")
     tags: dict[str, str] = Field(default_factory=dict)
+    lambda_build_dir: Path = Field(
+        default=DEFAULT_LAMBDA_BUILD_DIR,
+        description="where `stacks.lambda_build` put the Lambda assets (context key `lambda_build_dir`)",
+    )
     ingestion: IngestionConfig = IngestionConfig()
     processing: ProcessingConfig = ProcessingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
@@ -153,6 +186,27 @@ class ResourceNames:
     def raw_stream(self) -> str:
         return f"{self.prefix}-raw-events"
 
+    @property
+    def raw_archive_delivery_stream(self) -> str:
+        """The Firehose delivery stream copying the raw stream into the S3 archive."""
+        return f"{self.prefix}-raw-events-archive"
+
+    def archive_bucket(self, account: str) -> str:
+        """The S3 archive bucket; bucket names are global, so the account id makes it unique.
+
+        In an environment-agnostic stack `account` is the `AWS::AccountId` token, which resolves in
+        whichever stack uses the name (no cross-stack export).
+        """
+        return f"{self.prefix}-archive-{account}"
+
+    @property
+    def ingestion_api(self) -> str:
+        return f"{self.prefix}-ingestion"
+
+    @property
+    def ingest_function(self) -> str:
+        return f"{self.prefix}-ingest"
+
     def insights_stream(self, job_version: str | None = None) -> str:
         return f"{self.prefix}-insights" + (f"-{job_version}" if job_version else "")
 
@@ -180,6 +234,10 @@ class ResourceNames:
         return f"{self.prefix}-alarms"
 
 
+CONTEXT_KEYS = ("env", "environments", "overrides", "lambda_build_dir")
+"""The CDK context keys `load_config` reads (the app passes exactly these)."""
+
+
 class ConfigError(ValueError):
     """The configuration is invalid; the message names the environment, the setting and the problem."""
 
@@ -190,7 +248,8 @@ def load_config(
     """Build the validated config for one environment.
 
     `context` is the CDK app's context (defaults to `cdk.json`'s); its `environments` maps env names to
-    settings, `env` picks one, `overrides` (dict or JSON string) is merged on top.
+    settings, `env` picks one, `overrides` (dict or JSON string) is merged on top, `lambda_build_dir`
+    (relative to the repository, or absolute) says where the Lambda assets were built.
     """
     if context is None:
         context = json.loads(cdk_json.read_text()).get("context", {})
@@ -200,6 +259,8 @@ def load_config(
         known = ", ".join(sorted(environments)) or "none"
         raise ConfigError(f"unknown environment {env_name!r} (cdk.json context 'environments' has: {known})")
     settings = _deep_merge(environments[env_name], _as_dict(context.get("overrides")))
+    if context.get("lambda_build_dir"):
+        settings["lambda_build_dir"] = REPO_ROOT / str(context["lambda_build_dir"])
     try:
         return AppConfig(env_name=env_name, **settings)
     except ValidationError as error:

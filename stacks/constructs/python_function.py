@@ -29,6 +29,8 @@ class PythonFunctionProps:
     settings: LambdaConfig
     build_dir: Path
     environment: dict[str, str] = field(default_factory=dict)
+    function_name: str | None = None
+    """A fixed physical name (e.g. `ResourceNames.ingest_function`) when other stacks watch it by name."""
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY
 
@@ -49,6 +51,7 @@ class PythonFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
+            function_name=props.function_name,
             description=props.description,
             runtime=lambda_.Runtime.PYTHON_3_12,
             architecture=lambda_.Architecture.ARM_64,

@@ -1,0 +1,1 @@
+"""AWS Lambda functions: one package per function, each with a thin `handler.py` over plain modules."""
