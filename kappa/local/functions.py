@@ -56,6 +56,8 @@ def function_specs(
     handlers: Mapping[str, str] | None = None,
 ) -> dict[str, FunctionSpec]:
     """One spec per function, keyed by `INGEST`, `WEBHOOKS_API`, `FANOUT`."""
+    from lambdas.ingest import settings as ingest_settings
+
     handlers = {**HANDLERS, **(handlers or {})}
     delivery = config.delivery
     common = {
@@ -75,13 +77,13 @@ def function_specs(
     }
     return {
         INGEST: FunctionSpec(
-            name=f"{config.prefix}-ingest",
+            name=config.names.ingest_function,
             handler=handlers[INGEST],
             environment={
                 **common,
                 "POWERTOOLS_SERVICE_NAME": "ingest",
-                "RAW_STREAM_NAME": config.names.raw_stream,
-                "PUT_RECORDS_TIME_BUDGET_SECONDS": f"{config.ingestion.put_records_time_budget_seconds:g}",
+                ingest_settings.RAW_STREAM_NAME_ENV: config.names.raw_stream,
+                ingest_settings.PUT_RECORDS_TIME_BUDGET_ENV: f"{config.ingestion.put_records_time_budget_seconds:g}",
             },
             timeout_seconds=config.ingestion.function.timeout_seconds,
             memory_mb=config.ingestion.function.memory_mb,

@@ -209,6 +209,7 @@ class LocalRuntime:
             self.aws.kinesis,
             self.resources.raw_stream,
             self.data.archive,
+            object_prefix=self.config.names.raw_archive_delivery_stream,
             buffer_seconds=options.archive_buffer_seconds,
             poll_seconds=options.poll_seconds,
         ).start()
