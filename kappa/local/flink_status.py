@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+_SOURCE_RECORDS_OUT = re.compile(r"^\d+\.Source__.*\.numRecordsOut$")
 _REST_URL = re.compile(r"(?:Web frontend|Rest endpoint) listening at (http://[\w.-]+:\d+)")
 
 
@@ -43,9 +44,11 @@ class FlinkStatusReader:
         self._log_dir = flink_log_dir
         self._base: str | None = None
         self._client = httpx.Client(timeout=2.0)
+        self._metric_names: dict[str, list[str]] = {}
 
     def reset(self) -> None:
         self._base = None
+        self._metric_names.clear()
 
     def read(self, job_id: str) -> JobStatus | None:
         if self._base is None:
@@ -55,19 +58,36 @@ class FlinkStatusReader:
         try:
             job = self._client.get(f"{self._base}/jobs/{job_id}").json()
             checkpoints = self._client.get(f"{self._base}/jobs/{job_id}/checkpoints").json()
-        except (httpx.HTTPError, ValueError):
-            self._base = None
+            vertices = job.get("vertices") or []
+            sources = [v for v in vertices if str(v.get("name", "")).lower().startswith("source")]
+            counts = checkpoints.get("counts") or {}
+            return JobStatus(
+                state=str(job.get("state", "UNKNOWN")),
+                source_records=sum(self._source_records(job_id, v["id"]) for v in sources),
+                checkpoints_completed=int(counts.get("completed", 0)),
+                checkpoints_failed=int(counts.get("failed", 0)),
+                restarts=counts.get("restored"),
+            )
+        except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError):
+            self.reset()
             return None
-        vertices = job.get("vertices") or []
-        sources = [v for v in vertices if str(v.get("name", "")).lower().startswith("source")] or vertices[:1]
-        counts = checkpoints.get("counts") or {}
-        return JobStatus(
-            state=str(job.get("state", "UNKNOWN")),
-            source_records=sum(int((v.get("metrics") or {}).get("write-records", 0)) for v in sources),
-            checkpoints_completed=int(counts.get("completed", 0)),
-            checkpoints_failed=int(counts.get("failed", 0)),
-            restarts=counts.get("restored"),
-        )
+
+    def _source_records(self, job_id: str, vertex_id: str) -> int:
+        """Records the source operators emitted (`<subtask>.Source__<name>.numRecordsOut`).
+
+        The vertex-level `write-records` stays 0 when the source is chained with what follows it (nothing
+        crosses the network), so the operator metric is read instead.
+        """
+        base = f"{self._base}/jobs/{job_id}/vertices/{vertex_id}/metrics"
+        names = self._metric_names.get(vertex_id)
+        if not names:
+            listed = [m["id"] for m in self._client.get(base).json()]
+            names = [n for n in listed if _SOURCE_RECORDS_OUT.match(n)]
+            self._metric_names[vertex_id] = names
+            if not names:
+                return 0
+        values = self._client.get(base, params={"get": ",".join(names)}).json()
+        return sum(int(float(m.get("value", 0))) for m in values)
 
     def close(self) -> None:
         self._client.close()

@@ -20,19 +20,22 @@ ARCHIVE_MONITOR_INTERVAL_MS = 500
 def local_job_properties(
     config: AppConfig, data: DataDir, *, checkpoint_interval_ms: int
 ) -> list[dict[str, Any]]:
+    """The property groups `flink_app/settings.py` reads, with the environment's `processing` settings."""
     processing = config.processing
     groups: dict[str, dict[str, str]] = {
         "job": {
-            "job.version": processing.job_version,
+            "job_version": processing.job_version,
             "parallelism": str(processing.parallelism),
-            "checkpoint.interval.ms": str(checkpoint_interval_ms),
+            "python.execution_mode": "thread",
+            "checkpoint.interval_ms": str(checkpoint_interval_ms),
         },
         "source": {
             "type": "files",
-            "path": str(data.archive),
-            "monitor.interval.ms": str(ARCHIVE_MONITOR_INTERVAL_MS),
+            "files.path": str(data.archive),
+            "files.monitor_interval_ms": str(ARCHIVE_MONITOR_INTERVAL_MS),
         },
-        "sink": {"type": "files", "path": str(data.insights)},
+        "sink": {"type": "files", "files.path": str(data.insights)},
+        "diagnostics": {"type": "files", "files.path": str(data.diagnostics)},
     }
     for group_id, values in processing.job_properties.items():
         groups.setdefault(group_id, {}).update(values)

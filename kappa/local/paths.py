@@ -18,6 +18,7 @@ class DataDir:
     <root>/api-keys.json        generated API keys (producers + admin)
     <root>/archive/dt=…/hour=…/ the raw log as Firehose would archive it (the job's input, replay source)
     <root>/insights/            the Flink job's committed insight files (its files sink)
+    <root>/diagnostics/         the job's late events and duplicate counts
     <root>/flink/               generated job properties and Flink config, retained checkpoints
     <root>/state/               what the AWS stand-ins must remember across restarts
     <root>/logs/                one log per Lambda function, the Flink job and the runtime
@@ -41,6 +42,10 @@ class DataDir:
     @property
     def insights(self) -> Path:
         return self.root / "insights"
+
+    @property
+    def diagnostics(self) -> Path:
+        return self.root / "diagnostics"
 
     @property
     def flink(self) -> Path:
