@@ -54,7 +54,7 @@ def up(
     aws_port: AwsPortOption = 0,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
     env: EnvOption = None,
-    checkpoint_interval_ms: CheckpointOption = 1000,
+    checkpoint_interval_ms: CheckpointOption = 500,
 ) -> None:
     """Start the local pipeline and keep it running until Ctrl-C (state survives a restart)."""
     options = RuntimeOptions(

@@ -25,14 +25,39 @@ import httpx
 
 from events import INSIGHT_TYPES, format_rfc3339, to_epoch_millis
 from kappa.local.kinesis_shards import StreamRecord
-from kappa.local.latency import EventTimeIndex, LatencySample
+from kappa.local.latency import EventTimeIndex, LatencySample, decidable_at_ms
 from kappa.local.paths import DataDir
 from kappa.local.receiver import Delivery, WebhookReceiver
 from kappa.local.runtime import LocalRuntime, RuntimeInfo, RuntimeOptions, RuntimeStats
 
 DEFAULT_DEMO_DIR = Path(".kappa") / "demo"
-DEMO_JOB_PROPERTIES: dict[str, dict[str, str]] = {}
-"""Job property overrides that make every insight type appear within a couple of minutes."""
+DEMO_JOB_PROPERTIES: dict[str, dict[str, str]] = {
+    "job": {"watermark.out_of_orderness_ms": "1000"},
+    "analytics": {
+        "metrics.window_seconds": "30",
+        "session.gap_minutes": "1",
+        "abandonment.after_minutes": "1",
+        "trending.window_minutes": "1",
+        "trending.slide_minutes": "1",
+        "trending.baseline_minutes": "2",
+        "trending.threshold": "1.5",
+        "trending.min_activity": "5",
+        "trending.min_history_minutes": "0",
+        "recommendation.update_minutes": "1",
+        "recommendation.horizon_minutes": "60",
+        "conversion.window_minutes": "1",
+        "conversion.baseline_minutes": "2",
+        "conversion.min_sessions": "3",
+        "conversion.drop_threshold": "0.3",
+    },
+}
+"""Minutes instead of hours: windows, timeouts and baselines short enough that abandoned carts, sessions,
+recommendations and trends show within a two-minute run (the production defaults are in the job). The
+watermark waits 1 s for out-of-order events, matching the simulator's `max_disorder_seconds` below."""
+DEMO_MAX_DISORDER_SECONDS = 1.0
+DECISION_DELAYS_MS = {
+    "session_summary": int(DEMO_JOB_PROPERTIES["analytics"]["session.gap_minutes"]) * 60_000
+}
 SAMPLE_TYPES = ("cart_abandoned", "product_recommendation", "trending_product")
 
 
@@ -188,6 +213,7 @@ class DemoSession:
             start=now.replace(microsecond=now.microsecond // 1000 * 1000),
             abandon_after_minutes=options.abandon_after_minutes,
             time_scale=options.time_scale,
+            max_disorder_seconds=DEMO_MAX_DISORDER_SECONDS,
         )
         simulation = simulate(config)
         self._sender = EventSender(
@@ -257,7 +283,7 @@ class DemoSession:
         if not delivery.verified or delivery.duplicate or insight is None:
             return
         try:
-            trigger = self._events.first_received_at(to_epoch_millis(insight["occurred_at"]))
+            trigger = self._events.first_received_at(decidable_at_ms(insight, DECISION_DELAYS_MS))
         except (KeyError, ValueError, TypeError):
             trigger = None
         if trigger is not None:

@@ -13,7 +13,7 @@ from typing import Any
 from kappa.local.paths import DataDir
 from stacks.config import AppConfig
 
-ARCHIVE_MONITOR_INTERVAL_MS = 500
+ARCHIVE_MONITOR_INTERVAL_MS = 250
 """How often the job's files source looks for new archive files (a bound on local latency)."""
 
 

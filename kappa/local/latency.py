@@ -7,6 +7,11 @@ pipeline can know is when the first event at or past that event time was receive
 the insight. For an insight triggered by one event (a recommendation after a purchase) that is exactly
 the triggering event; for window and timer insights (trending products, abandoned carts) it is the
 event that closed the window, so the watermark's allowed lateness is honestly part of the figure.
+
+Most insights carry the moment they became decidable as `occurred_at` (a window's end, the time a cart
+counts as abandoned, the event that triggered a recommendation). A session summary carries the
+session's last activity: it becomes decidable only once the inactivity gap has passed, so the gap is
+added (`decision_delays`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import bisect
 import math
 import threading
+
+from events import to_epoch_millis
 
 
 class EventTimeIndex:
@@ -61,3 +68,9 @@ class LatencySample:
                 return None
             rank = max(1, math.ceil(share * len(self._values)))
             return self._values[rank - 1]
+
+
+def decidable_at_ms(insight: dict[str, object], decision_delays: dict[str, int]) -> int:
+    """Event time at which the job could know this insight: `occurred_at` plus the type's delay."""
+    occurred = to_epoch_millis(str(insight["occurred_at"]))
+    return occurred + decision_delays.get(str(insight.get("type")), 0)

@@ -63,8 +63,8 @@ class RuntimeOptions:
     """Builds the job's application properties; default: `kappa.local.job_properties.local_job_properties`."""
     job_property_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     """Merged over the generated property groups (e.g. the demo's short abandonment timeout)."""
-    checkpoint_interval_ms: int = 1000
-    archive_buffer_seconds: float = 1.0
+    checkpoint_interval_ms: int = 500
+    archive_buffer_seconds: float = 0.5
     poll_seconds: float = 0.2
     handlers: dict[str, str] | None = None
     flink_start_timeout_seconds: float = 240.0

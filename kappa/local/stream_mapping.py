@@ -51,6 +51,8 @@ class StreamMappingSettings:
     max_record_age_seconds: float = 3600.0
     """-1 means records never expire (locally)."""
     poll_seconds: float = 0.2
+    idle_poll_seconds: float = 0.5
+    """How often an empty shard is polled (Lambda polls an idle shard about once a second)."""
     retry_backoff_seconds: float = 0.5
     max_retry_backoff_seconds: float = 5.0
 
@@ -149,7 +151,11 @@ class KinesisEventSourceMapping:
         self._arn = stream_arn(self._kinesis, self.stream_name)
         for shard in shard_ids(self._kinesis, self.stream_name):
             reader = ShardReader(
-                self._kinesis, self.stream_name, shard, poll_seconds=self.settings.poll_seconds
+                self._kinesis,
+                self.stream_name,
+                shard,
+                poll_seconds=self.settings.poll_seconds,
+                idle_poll_seconds=self.settings.idle_poll_seconds,
             )
             thread = threading.Thread(target=self._poll, args=(reader,), name=f"esm-{shard}", daemon=True)
             thread.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kappa.local.latency import EventTimeIndex, LatencySample
+from kappa.local.latency import EventTimeIndex, LatencySample, decidable_at_ms
 
 
 def test_first_received_at_is_the_first_event_at_or_past_the_event_time() -> None:
@@ -26,3 +26,10 @@ def test_percentiles_use_nearest_rank() -> None:
     assert sample.percentile(0.5) == 3.0
     assert sample.percentile(0.99) == 5.0
     assert len(sample) == 5
+
+
+def test_session_summary_is_decidable_only_after_its_gap() -> None:
+    delays = {"session_summary": 60_000}
+    summary = {"type": "session_summary", "occurred_at": "2026-11-25T12:00:00.000Z"}
+    trend = {"type": "trending_product", "occurred_at": "2026-11-25T12:00:00.000Z"}
+    assert decidable_at_ms(summary, delays) - decidable_at_ms(trend, delays) == 60_000
