@@ -89,7 +89,7 @@ def test_local_properties_point_the_job_at_the_data_directory(tmp_path: Path) ->
     assert groups["source"] == {
         "type": "files",
         "files.path": str(data.archive),
-        "files.monitor_interval_ms": "500",
+        "files.monitor_interval_ms": "250",
     }
     assert groups["sink"] == {"type": "files", "files.path": str(data.insights)}
     assert groups["job"]["checkpoint.interval_ms"] == "1000"
