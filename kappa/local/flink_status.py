@@ -26,6 +26,8 @@ class JobStatus:
     checkpoints_completed: int
     checkpoints_failed: int
     restarts: int | None = None
+    tasks_running: bool = False
+    """Every vertex of the job is RUNNING (deployed and reading), not only the job as a whole."""
 
 
 def rest_url(flink_log_dir: Path) -> str | None:
@@ -67,6 +69,7 @@ class FlinkStatusReader:
                 checkpoints_completed=int(counts.get("completed", 0)),
                 checkpoints_failed=int(counts.get("failed", 0)),
                 restarts=counts.get("restored"),
+                tasks_running=bool(vertices) and all(v.get("status") == "RUNNING" for v in vertices),
             )
         except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError):
             self.reset()

@@ -331,6 +331,29 @@ class LocalRuntime:
         )
 
     def _wait_for_job(self) -> None:
+        self._wait_for_submission()
+        self._wait_for_tasks()
+
+    def _wait_for_tasks(self, timeout: float = 90.0) -> None:
+        """Open the API only once the job's tasks run: archive files that pile up before the source
+        starts are found in one scan and read in arbitrary order, which makes their events late."""
+        assert self.job is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.job.job_id is not None:
+            if self.job.exit_code() is not None:
+                raise FlinkJobError(
+                    f"the Flink job exited with code {self.job.exit_code()} while starting; last lines of "
+                    f"{self.job.log_path}:\n{self.job.log_tail()}"
+                )
+            status = self._job_status.read(self.job.job_id)
+            if status is not None:
+                self._last_job_status = status
+                if status.tasks_running:
+                    return
+            time.sleep(0.5)
+        log.warning("the Flink job's tasks are not all running after %.0f s; opening the API anyway", timeout)
+
+    def _wait_for_submission(self) -> None:
         assert self.job is not None
         try:
             self.job.wait_submitted(self.options.flink_start_timeout_seconds)
