@@ -57,7 +57,7 @@ bench: $(STAMP) ## Run the benchmarks under bench/ (results: docs/benchmarks.md)
 build-lambdas: $(STAMP) ## Build the Lambda code assets and dependency layers into build/lambda (needs PyPI)
 	$(BIN)/python -m stacks.lambda_build
 
-synth: $(STAMP) build-lambdas ## Synthesize the CDK app into cdk.out and run cdk-nag + cfn-lint on it
+synth: $(STAMP) build-lambdas package-flink ## Synthesize the CDK app into cdk.out and run cdk-nag + cfn-lint on it
 	$(BIN)/python app.py
 	$(BIN)/cfn-lint cdk.out/*.template.json
 

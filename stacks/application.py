@@ -12,7 +12,10 @@ import aws_cdk as cdk
 
 from stacks.compliance import add_compliance_checks
 from stacks.config import CONTEXT_KEYS, AppConfig, load_config
+from stacks.delivery_stack import DeliveryStack
 from stacks.ingestion_stack import IngestionStack
+from stacks.monitoring_stack import MonitoredResources, MonitoringStack
+from stacks.processing_stack import ProcessingStack
 
 
 def build_app(context: dict[str, Any] | None = None, *, outdir: str | Path | None = None) -> cdk.App:
@@ -30,6 +33,8 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | Path | Non
 def build_stacks(app: cdk.App, config: AppConfig) -> None:
     """Instantiate the stacks of one environment and pass references between them."""
     env = cdk.Environment(account=config.account, region=config.region)
+    names = config.names
+    removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
     ingestion = IngestionStack(
         app,
         "Ingestion",
@@ -37,8 +42,60 @@ def build_stacks(app: cdk.App, config: AppConfig) -> None:
         description="Kappa Commerce ingestion: API, ingestion function, raw events stream, S3 archive",
         env=env,
         settings=config.ingestion,
-        names=config.names,
+        names=names,
         retain_data=config.retain_data,
         lambda_build_dir=config.lambda_build_dir,
     )
-    del ingestion  # passed explicitly to the stacks that build on it (raw_stream, archive_bucket, api)
+    processing = ProcessingStack(
+        app,
+        "Processing",
+        stack_name=f"{config.prefix}-processing",
+        description="Kappa Commerce processing: the PyFlink job on Managed Flink and its insights stream",
+        env=env,
+        settings=config.processing,
+        names=names,
+        raw_stream=ingestion.raw_stream,
+        archive_bucket=ingestion.archive_bucket,
+        application_package=config.flink_package,
+        retain_data=config.retain_data,
+    )
+    delivery = DeliveryStack(
+        app,
+        "Delivery",
+        stack_name=f"{config.prefix}-delivery",
+        description="Kappa Commerce delivery: webhook subscriptions API and signed, retried fan-out",
+        env=env,
+        settings=config.delivery,
+        names=names,
+        insights_stream=processing.insights_stream,
+        api=ingestion.api,
+        api_stage_name=ingestion.api_stage_name,
+        retain_data=config.retain_data,
+        lambda_build_dir=config.lambda_build_dir,
+    )
+    MonitoringStack(
+        app,
+        "Monitoring",
+        stack_name=f"{config.prefix}-monitoring",
+        description="Kappa Commerce monitoring: one dashboard over every hop, alarms to SNS",
+        env=env,
+        config=config.monitoring,
+        name_prefix=config.prefix,
+        removal_policy=removal,
+        resources=MonitoredResources(
+            api_name=ingestion.api_name,
+            api_stage=ingestion.api_stage_name,
+            ingest_function_name=ingestion.ingest_function_name,
+            raw_stream_name=ingestion.raw_stream_name,
+            firehose_delivery_stream_name=ingestion.delivery_stream_name,
+            archive_bucket_name=ingestion.archive_bucket_name,
+            flink_application_name=processing.application_name,
+            insights_stream_name=processing.insights_stream_name,
+            fanout_function_name=names.fanout_function,
+            webhooks_api_function_name=names.webhooks_api_function,
+            retry_queue_name=names.retry_queue,
+            dead_letter_queue_name=names.dead_letter_queue,
+            subscriptions_table_name=names.subscriptions_table,
+        ),
+    )
+    del delivery  # nothing builds on it yet; kept named for readability

@@ -24,3 +24,11 @@ def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     if len(reason) < 20:
         raise ValueError(f"acknowledgment of {rule_id} needs a real reason, got {reason!r}")
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+
+
+def logical_id_of(construct: IConstruct) -> str:
+    """The CloudFormation logical id of a construct's main resource, as cdk-nag writes it in finding ids."""
+    resource = construct.node.default_child
+    if not isinstance(resource, cdk.CfnElement):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource of its own")
+    return cdk.Stack.of(construct).resolve(resource.logical_id)

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 DEFAULT_LAMBDA_BUILD_DIR = REPO_ROOT / "build" / "lambda"
+DEFAULT_FLINK_PACKAGE = REPO_ROOT / "build" / "flink" / "kappa-analytics.zip"
+"""Where `make package-flink` writes the Managed Flink application zip."""
 
 
 class _Frozen(BaseModel):
@@ -125,6 +127,10 @@ class DeliveryConfig(_Frozen):
     secret_rotation_grace_hours: int = Field(default=24, ge=0, le=720)
     delivery_log_ttl_days: int = Field(default=30, ge=1, le=365)
     allow_loopback_targets: bool = Field(default=False, description="local runtime only; never in AWS")
+    max_concurrency: int = Field(default=32, ge=1, le=256, description="parallel deliveries per invocation")
+    max_concurrency_per_subscriber: int = Field(
+        default=4, ge=1, le=64, description="parallel deliveries to one subscriber per invocation"
+    )
 
 
 class MonitoringConfig(_Frozen):
@@ -154,6 +160,10 @@ class AppConfig(_Frozen):
     lambda_build_dir: Path = Field(
         default=DEFAULT_LAMBDA_BUILD_DIR,
         description="where `stacks.lambda_build` put the Lambda assets (context key `lambda_build_dir`)",
+    )
+    flink_package: Path = Field(
+        default=DEFAULT_FLINK_PACKAGE,
+        description="the Managed Flink application zip built by `make package-flink` (context key `flink_package`)",
     )
     ingestion: IngestionConfig = IngestionConfig()
     processing: ProcessingConfig = ProcessingConfig()
@@ -230,11 +240,19 @@ class ResourceNames:
         return f"{self.prefix}-webhook-dlq"
 
     @property
+    def fanout_function(self) -> str:
+        return f"{self.prefix}-webhook-fanout"
+
+    @property
+    def webhooks_api_function(self) -> str:
+        return f"{self.prefix}-webhooks-api"
+
+    @property
     def alarm_topic(self) -> str:
         return f"{self.prefix}-alarms"
 
 
-CONTEXT_KEYS = ("env", "environments", "overrides", "lambda_build_dir")
+CONTEXT_KEYS = ("env", "environments", "overrides", "lambda_build_dir", "flink_package")
 """The CDK context keys `load_config` reads (the app passes exactly these)."""
 
 
@@ -259,8 +277,9 @@ def load_config(
         known = ", ".join(sorted(environments)) or "none"
         raise ConfigError(f"unknown environment {env_name!r} (cdk.json context 'environments' has: {known})")
     settings = _deep_merge(environments[env_name], _as_dict(context.get("overrides")))
-    if context.get("lambda_build_dir"):
-        settings["lambda_build_dir"] = REPO_ROOT / str(context["lambda_build_dir"])
+    for key in ("lambda_build_dir", "flink_package"):
+        if context.get(key):
+            settings[key] = REPO_ROOT / str(context[key])
     try:
         return AppConfig(env_name=env_name, **settings)
     except ValidationError as error:

@@ -24,6 +24,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD_DIR = REPO_ROOT / "build" / "lambda"
 SHARED_PACKAGES = ("events",)
+SHARED_LAMBDA_PACKAGES: dict[str, tuple[str, ...]] = {
+    "fanout": ("webhooks_common",),
+    "webhooks_api": ("webhooks_common",),
+}
+"""Library folders under `lambdas/` (no handler.py) and the functions that bundle them."""
 LAMBDA_PYTHON_VERSION = "3.12"
 # The python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34): manylinux_2_28 wheels run there too, and
 # some packages (jsonschema-rs) publish aarch64 wheels only for it.
@@ -52,6 +57,8 @@ def build_function(name: str, build_dir: Path = DEFAULT_BUILD_DIR, *, sources_on
     shutil.copytree(source, target / "lambdas" / name, ignore=_IGNORED)
     for package in SHARED_PACKAGES:
         shutil.copytree(REPO_ROOT / package, target / package, ignore=_IGNORED)
+    for package in SHARED_LAMBDA_PACKAGES.get(name, ()):
+        shutil.copytree(REPO_ROOT / "lambdas" / package, target / "lambdas" / package, ignore=_IGNORED)
     requirements = source / "requirements.txt"
     if requirements.exists() and not sources_only:
         _install_dependencies(requirements, target)

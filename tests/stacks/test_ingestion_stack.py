@@ -20,13 +20,11 @@ from aws_cdk.assertions import Match, Template
 from events import MAX_EVENTS_PER_REQUEST, event_schema
 from lambdas.ingest import settings as ingest_settings
 from lambdas.ingest.request import RequestRefusedError, read_events
-from stacks.application import build_app
 from stacks.config import CDK_JSON, ConfigError, load_config
 from stacks.constructs.request_models import SchemaConversionError, event_batch_model, event_model, to_draft4
 from stacks.constructs.stream_archive import ARCHIVE_DATA_PREFIX, ARCHIVE_ERROR_PREFIX
 from stacks.ingestion_stack import IngestionStack
-from stacks.lambda_build import build_function
-from tests.stacks.cdk_checks import cfn_lint, synth_with_nag
+from tests.stacks.cdk_checks import cfn_lint
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_DEPRECATED", "quiet")
@@ -230,21 +228,8 @@ class Synthesized:
 
 
 @pytest.fixture(scope="module")
-def lambda_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build_dir = tmp_path_factory.mktemp("lambda-build")
-    build_function("ingest", build_dir, sources_only=True)
-    return build_dir
-
-
-@pytest.fixture(scope="module")
-def synthesized(lambda_build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
-    apps = {}
-    for env in ("dev", "prod"):
-        outdir = tmp_path_factory.mktemp(f"cdk-{env}")
-        app = build_app({**CDK_CONTEXT, "env": env, "lambda_build_dir": str(lambda_build_dir)}, outdir=outdir)
-        synth_with_nag(app)  # raises NagFindingsError listing any unacknowledged finding
-        apps[env] = Synthesized(app, outdir)
-    return apps
+def synthesized(synthesized_apps: dict[str, tuple[cdk.App, Path]]) -> dict[str, Synthesized]:
+    return {env: Synthesized(app, outdir) for env, (app, outdir) in synthesized_apps.items()}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,261 @@
+"""The processing stack: the PyFlink job on Managed Service for Apache Flink and the insights stream it writes.
+
+Exposes `insights_stream` (+ `insights_key`) for the delivery stack, and `application_name` /
+`insights_stream_name` for stacks that watch by name. The job reads its settings from the property
+groups built here (`job`, `source`, `sink`, `diagnostics`, `analytics`: the shape `flink_app/settings.py`
+reads), so the stack and the job cannot disagree on a key without a test failing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kinesisanalyticsv2 as flink
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from stacks.compliance import acknowledge, logical_id_of
+from stacks.config import ProcessingConfig, ResourceNames
+from stacks.constructs.event_stream import EventStream, EventStreamProps
+
+PYTHON_ENTRY: Final = "main.py"
+CONNECTOR_JAR: Final = "lib/kappa-flink-connectors.jar"
+"""Path of the connector uber-jar inside the application zip (`flink_app/packaging.py` puts it there)."""
+RUN_OPTIONS_GROUP: Final = "kinesis.analytics.flink.run.options"
+
+
+def job_property_groups(
+    settings: ProcessingConfig, *, raw_stream_arn: str, insights_stream_arn: str
+) -> dict[str, dict[str, str]]:
+    """The job's property groups for Managed Flink: defaults from config, `job_properties` merged on top."""
+    groups: dict[str, dict[str, str]] = {
+        "job": {
+            "job_version": settings.job_version,
+            "python.execution_mode": "thread",
+            "checkpoint.interval_ms": str(settings.checkpoint_interval_ms),
+        },
+        "source": {
+            "type": "kinesis",
+            "kinesis.stream_arn": raw_stream_arn,
+            "kinesis.start_position": settings.start_position,
+        },
+        "sink": {"type": "kinesis", "kinesis.stream_arn": insights_stream_arn},
+        "diagnostics": {"type": "log"},
+    }
+    for group_id, properties in settings.job_properties.items():
+        groups[group_id] = {**groups.get(group_id, {}), **properties}
+    groups[RUN_OPTIONS_GROUP] = {"python": PYTHON_ENTRY, "jarfile": CONNECTOR_JAR}
+    return groups
+
+
+class ProcessingStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: ProcessingConfig,
+        names: ResourceNames,
+        raw_stream: kinesis.IStream,
+        archive_bucket: s3.IBucket,
+        application_package: Path,
+        retain_data: bool,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        if not application_package.is_file():
+            raise FileNotFoundError(
+                f"Managed Flink application zip not found at {application_package}: run `make package-flink` first"
+            )
+        removal = cdk.RemovalPolicy.RETAIN if retain_data else cdk.RemovalPolicy.DESTROY
+        self.application_name = names.flink_application(settings.job_version)
+        self.insights_stream_name = names.insights_stream(settings.job_version)
+
+        insights = EventStream(
+            self,
+            "Insights",
+            props=EventStreamProps(
+                stream_name=self.insights_stream_name,
+                settings=settings.insights_stream,
+                removal_policy=removal,
+                description=f"insights of job version {settings.job_version}",
+            ),
+        )
+        self.insights_stream = insights.stream
+        self.insights_key = insights.key
+
+        code = s3_assets.Asset(self, "Code", path=str(application_package))
+        log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=removal
+        )
+        log_stream = logs.LogStream(self, "LogStream", log_group=log_group, removal_policy=removal)
+
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("kinesisanalytics.amazonaws.com"),
+            description=f"{self.application_name}: read the raw log and archive, write insights, log",
+        )
+        raw_stream.grant_read(role)
+        self._allow_archive_reads(role, names, archive_bucket)
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"], resources=[code.bucket.arn_for_objects(code.s3_object_key)]
+            )
+        )
+        self._allow_insight_writes(role, names, insights)
+        self._allow_logging(role, log_group)
+
+        groups = job_property_groups(
+            settings,
+            raw_stream_arn=raw_stream.stream_arn,
+            insights_stream_arn=insights.stream.stream_arn,
+        )
+        self.application = flink.CfnApplication(
+            self,
+            "Application",
+            application_name=self.application_name,
+            application_description=f"Kappa Commerce analytics, job version {settings.job_version}",
+            runtime_environment=settings.runtime,
+            service_execution_role=role.role_arn,
+            application_mode="STREAMING",
+            application_configuration=flink.CfnApplication.ApplicationConfigurationProperty(
+                application_code_configuration=flink.CfnApplication.ApplicationCodeConfigurationProperty(
+                    code_content_type="ZIPFILE",
+                    code_content=flink.CfnApplication.CodeContentProperty(
+                        s3_content_location=flink.CfnApplication.S3ContentLocationProperty(
+                            bucket_arn=code.bucket.bucket_arn, file_key=code.s3_object_key
+                        )
+                    ),
+                ),
+                application_snapshot_configuration=flink.CfnApplication.ApplicationSnapshotConfigurationProperty(
+                    snapshots_enabled=settings.snapshots
+                ),
+                environment_properties=flink.CfnApplication.EnvironmentPropertiesProperty(
+                    property_groups=[
+                        flink.CfnApplication.PropertyGroupProperty(
+                            property_group_id=group_id, property_map=values
+                        )
+                        for group_id, values in groups.items()
+                    ]
+                ),
+                flink_application_configuration=flink.CfnApplication.FlinkApplicationConfigurationProperty(
+                    checkpoint_configuration=flink.CfnApplication.CheckpointConfigurationProperty(
+                        configuration_type="CUSTOM",
+                        checkpointing_enabled=True,
+                        checkpoint_interval=settings.checkpoint_interval_ms,
+                        min_pause_between_checkpoints=min(5_000, settings.checkpoint_interval_ms),
+                    ),
+                    monitoring_configuration=flink.CfnApplication.MonitoringConfigurationProperty(
+                        configuration_type="CUSTOM",
+                        log_level=settings.log_level,
+                        # TASK level: the dashboard's back-pressure and per-operator figures need it.
+                        metrics_level="TASK",
+                    ),
+                    parallelism_configuration=flink.CfnApplication.ParallelismConfigurationProperty(
+                        configuration_type="CUSTOM",
+                        parallelism=settings.parallelism,
+                        parallelism_per_kpu=settings.parallelism_per_kpu,
+                        auto_scaling_enabled=settings.autoscaling,
+                    ),
+                ),
+            ),
+        )
+        # Managed Flink checks the role's permissions (logging, code) when the application is created.
+        default_policy = role.node.try_find_child("DefaultPolicy")
+        assert default_policy is not None
+        self.application.node.add_dependency(default_policy)
+        logging_option = flink.CfnApplicationCloudWatchLoggingOption(
+            self,
+            "Logging",
+            application_name=self.application_name,
+            cloud_watch_logging_option=flink.CfnApplicationCloudWatchLoggingOption.CloudWatchLoggingOptionProperty(
+                log_stream_arn=self.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=f"{log_group.log_group_name}:log-stream:{log_stream.log_stream_name}",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ),
+        )
+        logging_option.add_dependency(self.application)
+        cdk.CfnOutput(self, "ApplicationName", value=self.application_name)
+        cdk.CfnOutput(self, "InsightsStreamName", value=self.insights_stream_name)
+
+    def _allow_archive_reads(self, role: iam.Role, names: ResourceNames, archive_bucket: s3.IBucket) -> None:
+        """Replays read the S3 archive (`archive/` prefix only); by physical name, so no wildcard export."""
+        bucket_arn = self.format_arn(
+            service="s3", region="", account="", resource=names.archive_bucket(self.account)
+        )
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket_arn]))
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{bucket_arn}/archive/*"])
+        )
+        if archive_bucket.encryption_key is not None:
+            archive_bucket.encryption_key.grant(role, "kms:Decrypt")
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{names.archive_bucket('<AWS::AccountId>')}/archive/*]",
+            "Replays read any object under the archive/ prefix (partitioned dt=/hour=); nothing else in the bucket.",
+        )
+
+    def _allow_insight_writes(self, role: iam.Role, names: ResourceNames, insights: EventStream) -> None:
+        """Write this version's insights stream, and the `<prefix>-insights-<version>` streams a replayed job
+        version writes to (`kappa replay` creates them with this stack's insights key; the same role runs it)."""
+        replay_streams = self.format_arn(
+            service="kinesis", resource="stream", resource_name=f"{names.insights_stream()}-*"
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStream",
+                         "kinesis:DescribeStreamSummary", "kinesis:ListShards"],
+                resources=[insights.stream.stream_arn, replay_streams],
+            )
+        )  # fmt: skip
+        insights.key.grant(role, "kms:GenerateDataKey")
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
+            f"{names.insights_stream()}-*]",
+            "A replayed job version (kappa replay) writes to its own versioned insights stream of this "
+            "environment; the streams are created at replay time, so their names are known only by prefix.",
+        )
+
+    def _allow_logging(self, role: iam.Role, log_group: logs.LogGroup) -> None:
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:DescribeLogStreams", "logs:PutLogEvents"],
+                resources=[f"{log_group.log_group_arn}"],
+            )
+        )
+        # Managed Flink checks that the logging destination exists by listing the account's log groups.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:DescribeLogGroups"],
+                resources=[
+                    self.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]",
+            "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups; Managed "
+            "Flink calls it to validate its CloudWatch logging option.",
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{logical_id_of(log_group)}.Arn>]",
+            "The job's own log group (the ARN CloudFormation returns ends in :*, covering its log streams).",
+        )

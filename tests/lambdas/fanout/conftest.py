@@ -1,0 +1,9 @@
+"""Fixtures for the fan-out tests (defined in webhook_fixtures, shared with the API and CLI tests)."""
+
+from tests.lambdas.fanout.webhook_fixtures import (  # noqa: F401
+    aws_credentials,
+    fanout_env,
+    lambda_context,
+    receiver,
+    webhook_aws,
+)

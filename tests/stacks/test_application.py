@@ -1,0 +1,38 @@
+"""The whole CDK app: every stack of dev and prod passes cdk-nag (at synthesis) and cfn-lint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from tests.stacks.cdk_checks import cfn_lint
+
+pytestmark = [pytest.mark.slow, pytest.mark.cdk]
+STACKS = ("Ingestion", "Processing", "Delivery", "Monitoring")
+
+
+def test_every_environment_synthesizes_every_stack(synthesized_apps: dict[str, tuple[cdk.App, Path]]) -> None:
+    for _app, outdir in synthesized_apps.values():
+        assert sorted(p.name for p in outdir.glob("*.template.json")) == sorted(
+            f"{s}.template.json" for s in STACKS
+        )
+
+
+def test_every_template_is_cfn_lint_clean(synthesized_apps: dict[str, tuple[cdk.App, Path]]) -> None:
+    templates = [
+        t for _app, outdir in synthesized_apps.values() for t in sorted(outdir.glob("*.template.json"))
+    ]
+    assert cfn_lint(*templates) == []
+
+
+def test_stacks_are_tagged_with_project_and_environment(
+    synthesized_apps: dict[str, tuple[cdk.App, Path]],
+) -> None:
+    # The tags CloudFormation applies to every resource of a stack are in the cloud assembly manifest.
+    for env, (_app, outdir) in synthesized_apps.items():
+        artifacts = json.loads((outdir / "manifest.json").read_text())["artifacts"]
+        for name in STACKS:
+            assert artifacts[name]["properties"]["tags"] == {"Environment": env, "Project": "kappa-commerce"}

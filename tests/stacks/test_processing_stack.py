@@ -1,0 +1,135 @@
+"""The processing stack: the Managed Flink application, its property groups, insights stream and IAM."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from stacks.config import load_config
+from stacks.processing_stack import CONNECTOR_JAR, RUN_OPTIONS_GROUP, job_property_groups
+
+pytestmark = [pytest.mark.slow, pytest.mark.cdk]
+
+
+def template(synthesized_apps: dict[str, tuple[cdk.App, Path]], env: str) -> dict[str, Any]:
+    return json.loads((synthesized_apps[env][1] / "Processing.template.json").read_text())
+
+
+def resources(doc: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r for r in doc["Resources"].values() if r["Type"] == kind]
+
+
+def test_application_runs_pyflink_on_flink_2_2_with_checkpoints_and_config(synthesized_apps) -> None:
+    config = load_config(env_name="prod").processing
+    Template.from_json(template(synthesized_apps, "prod")).has_resource_properties(
+        "AWS::KinesisAnalyticsV2::Application",
+        {
+            "ApplicationName": "kappa-prod-analytics-v1",
+            "RuntimeEnvironment": "FLINK-2_2",
+            "ApplicationConfiguration": {
+                "ApplicationSnapshotConfiguration": {"SnapshotsEnabled": True},
+                "FlinkApplicationConfiguration": {
+                    "CheckpointConfiguration": {
+                        "ConfigurationType": "CUSTOM",
+                        "CheckpointingEnabled": True,
+                        "CheckpointInterval": config.checkpoint_interval_ms,
+                    },
+                    "MonitoringConfiguration": Match.object_like({"MetricsLevel": "TASK"}),
+                    "ParallelismConfiguration": {
+                        "ConfigurationType": "CUSTOM",
+                        "Parallelism": config.parallelism,
+                        "ParallelismPerKPU": config.parallelism_per_kpu,
+                        "AutoScalingEnabled": True,
+                    },
+                },
+                "ApplicationCodeConfiguration": Match.object_like({"CodeContentType": "ZIPFILE"}),
+            },
+        },
+    )
+
+
+def test_property_groups_name_the_python_entry_jar_streams_and_version(synthesized_apps) -> None:
+    (application,) = resources(template(synthesized_apps, "dev"), "AWS::KinesisAnalyticsV2::Application")
+    groups = {
+        g["PropertyGroupId"]: g["PropertyMap"]
+        for g in application["Properties"]["ApplicationConfiguration"]["EnvironmentProperties"][
+            "PropertyGroups"
+        ]
+    }
+    assert groups[RUN_OPTIONS_GROUP] == {"python": "main.py", "jarfile": CONNECTOR_JAR}
+    assert groups["job"]["job_version"] == "v1"
+    assert groups["source"]["type"] == "kinesis"
+    assert groups["source"]["kinesis.start_position"] == "TRIM_HORIZON"
+    assert "Fn::ImportValue" in json.dumps(
+        groups["source"]["kinesis.stream_arn"]
+    )  # the ingestion stack's stream
+    assert groups["sink"]["type"] == "kinesis"
+
+
+def test_job_properties_from_config_override_the_defaults() -> None:
+    config = load_config(
+        {
+            "environments": {
+                "dev": {"processing": {"job_properties": {"analytics": {"abandonment.after_minutes": "45"}}}}
+            }
+        }
+    ).processing
+    groups = job_property_groups(config, raw_stream_arn="raw", insights_stream_arn="out")
+    assert groups["analytics"] == {"abandonment.after_minutes": "45"}
+    assert groups["source"]["kinesis.stream_arn"] == "raw"
+
+
+def test_insights_stream_is_versioned_and_encrypted_with_its_own_key(synthesized_apps) -> None:
+    Template.from_json(template(synthesized_apps, "dev")).has_resource_properties(
+        "AWS::Kinesis::Stream",
+        {
+            "Name": "kappa-dev-insights-v1",
+            "StreamEncryption": {"EncryptionType": "KMS", "KeyId": Match.any_value()},
+        },
+    )
+
+
+def test_role_is_least_privilege_with_no_wildcard_actions(synthesized_apps) -> None:
+    doc = template(synthesized_apps, "dev")
+    (role,) = resources(doc, "AWS::IAM::Role")
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "kinesisanalytics.amazonaws.com"
+    }
+    actions = [
+        action
+        for policy in resources(doc, "AWS::IAM::Policy")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    ]
+    assert "kinesis:PutRecords" in actions
+    assert "kinesis:GetRecords" in actions
+    assert "s3:GetObject" in actions
+    assert not [a for a in actions if "*" in a]
+
+
+def test_application_logs_to_its_own_log_group(synthesized_apps) -> None:
+    doc = template(synthesized_apps, "dev")
+    assert len(resources(doc, "AWS::Logs::LogGroup")) == 1
+    (option,) = resources(doc, "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption")
+    assert option["Properties"]["ApplicationName"] == "kappa-dev-analytics-v1"
+    assert "log-stream" in json.dumps(option["Properties"]["CloudWatchLoggingOption"]["LogStreamARN"])
+
+
+def test_missing_application_zip_is_a_clear_error(tmp_path: Path, all_lambdas_build_dir: Path) -> None:
+    from stacks.application import build_app
+
+    context = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]
+    with pytest.raises(FileNotFoundError, match="run `make package-flink` first"):
+        build_app(
+            {
+                **context,
+                "lambda_build_dir": str(all_lambdas_build_dir),
+                "flink_package": str(tmp_path / "none.zip"),
+            },
+            outdir=tmp_path / "out",
+        )
