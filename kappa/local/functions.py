@@ -57,6 +57,7 @@ def function_specs(
 ) -> dict[str, FunctionSpec]:
     """One spec per function, keyed by `INGEST`, `WEBHOOKS_API`, `FANOUT`."""
     from lambdas.ingest import settings as ingest_settings
+    from lambdas.webhooks_common import environment as webhook_settings
 
     handlers = {**HANDLERS, **(handlers or {})}
     delivery = config.delivery
@@ -69,11 +70,11 @@ def function_specs(
     webhooks = {
         **common,
         **webhook_environment,
-        "ALLOW_LOOPBACK_TARGETS": "true",
-        "CONNECT_TIMEOUT_SECONDS": f"{delivery.connect_timeout_seconds:g}",
-        "READ_TIMEOUT_SECONDS": f"{delivery.read_timeout_seconds:g}",
-        "SECRET_ROTATION_GRACE_HOURS": str(delivery.secret_rotation_grace_hours),
-        "DELIVERY_LOG_TTL_DAYS": str(delivery.delivery_log_ttl_days),
+        webhook_settings.ALLOW_LOOPBACK_TARGETS: "true",
+        webhook_settings.CONNECT_TIMEOUT_SECONDS: f"{delivery.connect_timeout_seconds:g}",
+        webhook_settings.READ_TIMEOUT_SECONDS: f"{delivery.read_timeout_seconds:g}",
+        webhook_settings.SECRET_ROTATION_GRACE_HOURS: str(delivery.secret_rotation_grace_hours),
+        webhook_settings.DELIVERY_LOG_TTL_DAYS: str(delivery.delivery_log_ttl_days),
     }
     return {
         INGEST: FunctionSpec(
@@ -90,18 +91,18 @@ def function_specs(
             max_concurrency=2,
         ),
         WEBHOOKS_API: FunctionSpec(
-            name=f"{config.prefix}-webhooks-api",
+            name=config.names.webhooks_api_function,
             handler=handlers[WEBHOOKS_API],
             environment={
                 **webhooks,
                 "POWERTOOLS_SERVICE_NAME": "webhooks-api",
-                "ADMIN_API_KEY_IDS": ",".join(admin_key_ids),
+                webhook_settings.ADMIN_API_KEY_IDS: ",".join(admin_key_ids),
             },
             timeout_seconds=delivery.api_function.timeout_seconds,
             memory_mb=delivery.api_function.memory_mb,
         ),
         FANOUT: FunctionSpec(
-            name=f"{config.prefix}-fanout",
+            name=config.names.fanout_function,
             handler=handlers[FANOUT],
             environment={**webhooks, "POWERTOOLS_SERVICE_NAME": "fanout"},
             timeout_seconds=delivery.function.timeout_seconds,
