@@ -104,7 +104,12 @@ def function_specs(
         FANOUT: FunctionSpec(
             name=config.names.fanout_function,
             handler=handlers[FANOUT],
-            environment={**webhooks, "POWERTOOLS_SERVICE_NAME": "fanout"},
+            environment={
+                **webhooks,
+                "POWERTOOLS_SERVICE_NAME": "fanout",
+                webhook_settings.MAX_CONCURRENCY: str(delivery.max_concurrency),
+                webhook_settings.MAX_CONCURRENCY_PER_SUBSCRIBER: str(delivery.max_concurrency_per_subscriber),
+            },
             timeout_seconds=delivery.function.timeout_seconds,
             memory_mb=delivery.function.memory_mb,
             max_concurrency=4,
