@@ -14,6 +14,7 @@ Insight ids are deterministic (same inputs → same id), which also makes a job 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -30,19 +31,40 @@ from kappa.local.kinesis_shards import StreamRecord
 log = logging.getLogger(__name__)
 
 PUT_RECORDS_LIMIT = 500
+FULL_LISTING_SECONDS = 2.0
+"""Folder timestamps can miss two renames within one clock tick; list everything this often anyway."""
 InsightObserver = Callable[[list[dict[str, Any]]], None]
 
 
-def committed_files(root: Path) -> list[Path]:
-    """Committed sink files under `root`, oldest first (Flink's in-progress/pending files are dot files)."""
-    files = [
-        path
-        for path in root.rglob("*")
-        if path.is_file()
-        and not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
-        and ".inprogress" not in path.name
-    ]
+def committed_files(root: Path, *, skip: set[Path] | None = None) -> list[Path]:
+    """Committed sink files under `root` not in `skip`, oldest first.
+
+    Flink's in-progress and pending part files are dot files; `_`-prefixed names are Flink's too.
+    """
+    files = [path for path in _visible_files(root) if skip is None or path not in skip]
     return sorted(files, key=lambda path: (path.stat().st_mtime, str(path)))
+
+
+def _visible_files(root: Path) -> list[Path]:
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        found.extend(
+            Path(folder) / name
+            for name in names
+            if not name.startswith((".", "_")) and ".inprogress" not in name
+        )
+    return found
+
+
+def _folder_stamps(root: Path) -> dict[str, int]:
+    """Modification times of `root` and its visible sub-folders: unchanged stamps mean no new file."""
+    stamps = {}
+    for folder, folders, _ in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        with contextlib.suppress(OSError):
+            stamps[folder] = os.stat(folder).st_mtime_ns
+    return stamps
 
 
 def read_insights(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -89,6 +111,8 @@ class InsightPublisher:
         self._done: set[str] = set()
         self._published: set[str] = set()
         self._read_files: set[Path] = set()
+        self._stamps: dict[str, int] = {}
+        self._listed_at = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.published_by_type: Counter[str] = Counter()
@@ -119,9 +143,11 @@ class InsightPublisher:
     def scan_once(self) -> int:
         """Publish the insights of committed files not read yet; returns how many were published."""
         published = 0
-        for path in committed_files(self._root):
-            if path in self._read_files:
-                continue
+        stamps = _folder_stamps(self._root)
+        if stamps == self._stamps and time.monotonic() - self._listed_at < FULL_LISTING_SECONDS:
+            return 0  # a committed file appears by rename, which touches its folder
+        self._listed_at = time.monotonic()
+        for path in committed_files(self._root, skip=self._read_files):
             insights, invalid = read_insights(path)
             if invalid:
                 log.warning("%d line(s) of %s are not insights; skipped", invalid, path)
@@ -146,6 +172,7 @@ class InsightPublisher:
                         observer(fresh)
                     except Exception:
                         log.exception("insight observer failed")
+        self._stamps = stamps
         return published
 
     def mark_done(self, records: list[StreamRecord], outcome: str) -> None:
