@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kappa.local.flink_job import FlinkJobError
 from kappa.local.function_host import FunctionInitError
+from kappa.local.paths import DataDirBusyError
 from kappa.local.ports import PortBusyError
 from kappa.local.state_snapshot import StateSnapshotError
 from stacks.config import ConfigError
@@ -11,6 +12,7 @@ from stacks.config import ConfigError
 RUNTIME_ERRORS: tuple[type[BaseException], ...] = (
     FlinkJobError,
     FunctionInitError,
+    DataDirBusyError,
     PortBusyError,
     StateSnapshotError,
     ConfigError,

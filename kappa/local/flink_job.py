@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import logging
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ import psutil
 from kappa.local.paths import DataDir, write_atomically
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
 _SUBMITTED = re.compile(r"Job has been submitted with JobID ([0-9a-f]{32})")
 _LOG_FILES = (
     "log4j-cli.properties",
@@ -165,6 +167,7 @@ class FlinkJob:
             raise FlinkJobError(f"the Flink job's entry point {self.settings.main} does not exist")
         self._write_config(home)
         write_atomically(self.properties_path, json.dumps(self.settings.properties, indent=2).encode())
+        self._stop_leftover()
         self.restored_from = latest_checkpoint(self.data.checkpoints) if restore else None
         self._prune_checkpoints(keep=self.restored_from)
         command = [str(home / "bin" / "flink"), "run", "--target", "local"]
@@ -205,7 +208,35 @@ class FlinkJob:
                 cwd=REPO_ROOT,
                 start_new_session=True,
             )
+        self._pid_path.write_text(str(self._process.pid))
         return self
+
+    @property
+    def _pid_path(self) -> Path:
+        return self.data.flink / "job.pid"
+
+    def _stop_leftover(self) -> None:
+        """End a job an earlier runtime left running (it was killed before it could stop the job)."""
+        if not self._pid_path.exists():
+            return
+        try:
+            pid = int(self._pid_path.read_text().strip())
+            leftover = psutil.Process(pid)
+            ours = str(self.data.flink_conf) in " ".join(leftover.cmdline()) or (
+                leftover.environ().get("FLINK_CONF_DIR") == str(self.data.flink_conf)
+            )
+        except (ValueError, psutil.Error):
+            ours = False
+        if ours:
+            log.warning("stopping a Flink job left running by an earlier runtime (pid %d)", pid)
+            members = _group_members(pid)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            for member in members:
+                with contextlib.suppress(psutil.Error):
+                    member.kill()
+            psutil.wait_procs(members, timeout=10)
+        self._pid_path.unlink(missing_ok=True)
 
     @property
     def pid(self) -> int | None:
@@ -247,6 +278,7 @@ class FlinkJob:
         process, self._process = self._process, None
         if process is None:
             return
+        self._pid_path.unlink(missing_ok=True)
         members = _group_members(process.pid)
         if process.poll() is None:
             with contextlib.suppress(ProcessLookupError):

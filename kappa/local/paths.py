@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 DEFAULT_DATA_DIR = Path(".kappa")
 
@@ -98,3 +100,41 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class DataDirBusyError(RuntimeError):
+    """Another runtime uses the data directory; the message says which process."""
+
+
+class DataDirLock:
+    """An exclusive lock on a data directory for as long as one runtime uses it (released on exit or crash)."""
+
+    def __init__(self, data: DataDir) -> None:
+        self.path = data.root / ".lock"
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> DataDirLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise DataDirBusyError(
+                f"{self.path.parent} is in use by a running kappa runtime (pid {holder}): stop it first, "
+                "or choose another --data-dir"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return self
+
+    def release(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()

@@ -39,7 +39,7 @@ from kappa.local.flink_status import FlinkStatusReader, JobStatus
 from kappa.local.function_host import FunctionHost
 from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
 from kappa.local.insight_publisher import InsightPublisher
-from kappa.local.paths import DEFAULT_DATA_DIR, DataDir
+from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
 from kappa.local.ports import require_free
 from kappa.local.queue_mapping import QueueMappingSettings, SqsEventSourceMapping
 from kappa.local.resources import LocalResources, create_resources, failed_batches_queue_name
@@ -141,6 +141,7 @@ class LocalRuntime:
         self._rejected = 0
         self._problems: list[str] = []
         self._started = False
+        self._lock_file: DataDirLock | None = None
         self.info: RuntimeInfo | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -165,6 +166,7 @@ class LocalRuntime:
         aws_port = require_free(options.aws_port, "AWS stand-in (moto)") if options.aws_port else 0
         require_java()
         self.data.create()
+        self._lock_file = DataDirLock(self.data).acquire()
         self.keys = ApiKeyRing.load_or_create(self.data.api_keys, self.config.ingestion.producers)
 
         self._progress("starting the Flink job (JVM start and job submission take 10-30 s)")
@@ -290,6 +292,7 @@ class LocalRuntime:
             ("state snapshot", self._save_snapshot_if_started),
             ("Lambda workers", lambda: [host.stop() for host in self.functions.values()]),
             ("AWS stand-in", lambda: self._moto and self._moto.stop()),
+            ("data directory lock", lambda: self._lock_file and self._lock_file.release()),
         ]
         for name, step in steps:
             try:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from kappa.local import flink_job
@@ -105,3 +108,26 @@ def test_local_properties_are_valid_job_settings(tmp_path: Path) -> None:
     job = settings.settings_from_properties(groups)
     assert job.source.path == str(tmp_path / "archive")
     assert not job.source.bounded
+
+
+def test_job_left_running_by_a_killed_runtime_is_stopped_on_the_next_start(tmp_path: Path) -> None:
+    # GIVEN a process group an earlier runtime started for this data directory, then lost (pid file kept)
+    data = DataDir.at(tmp_path).create()
+    leftover = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", str(data.flink_conf)], start_new_session=True
+    )
+    (data.flink / "job.pid").write_text(str(leftover.pid))
+    job = flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=[]), data)
+    # WHEN the next job starts
+    job._stop_leftover()
+    # THEN the leftover is gone, and so is the pid file
+    leftover.wait(timeout=10)  # returns at once: it is gone (its exit status was collected by the cleanup)
+    assert not psutil.pid_exists(leftover.pid)
+    assert not (data.flink / "job.pid").exists()
+
+
+def test_unrelated_process_in_a_stale_pid_file_is_left_alone(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path).create()
+    (data.flink / "job.pid").write_text(str(os.getpid()))
+    flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=[]), data)._stop_leftover()
+    assert not (data.flink / "job.pid").exists()  # and this test process is still alive
