@@ -52,8 +52,11 @@ def demo(
             with Live(live_view(session.snapshot(), info), console=console, refresh_per_second=2) as live:
                 while session.simulator_running and not stopping.wait(0.5):
                     live.update(live_view(session.snapshot(), info))
-                with console.status("letting the pipeline settle, then stopping"):
-                    final = session.finish()
+                interrupted = stopping.event.is_set()
+                with console.status(
+                    "stopping" if interrupted else "letting the pipeline settle, then stopping"
+                ):
+                    final = session.finish(settle=not interrupted)
                 live.update(live_view(final, info))
         except BaseException:
             session.stop()

@@ -237,13 +237,14 @@ class DemoSession:
     def simulator_running(self) -> bool:
         return self._sender_thread is not None and self._sender_thread.is_alive()
 
-    def finish(self) -> DemoSnapshot:
-        """Stop sending, let the pipeline settle, stop everything; the final snapshot."""
+    def finish(self, *, settle: bool = True) -> DemoSnapshot:
+        """Stop sending, let the pipeline settle (unless interrupted), stop everything; the final snapshot."""
         self._stop_sending.set()
         if self._sender_thread is not None:
             self._sender_thread.join(timeout=30)
-        self._progress("letting the pipeline settle (archive, job, insights, webhooks)")
-        self._settle(self.options.settle_seconds)
+        if settle:
+            self._progress("letting the pipeline settle (archive, job, insights, webhooks)")
+            self._settle(self.options.settle_seconds)
         final = self.snapshot()
         self.stop()
         return final
