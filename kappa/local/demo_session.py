@@ -41,7 +41,7 @@ DEMO_JOB_PROPERTIES: dict[str, dict[str, str]] = {
         "trending.slide_minutes": "1",
         "trending.baseline_minutes": "2",
         "trending.threshold": "1.5",
-        "trending.min_activity": "5",
+        "trending.min_views": "5",
         "trending.min_history_minutes": "0",
         "recommendation.update_minutes": "1",
         "recommendation.horizon_minutes": "60",

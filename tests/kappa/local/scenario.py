@@ -30,7 +30,7 @@ TEST_JOB_PROPERTIES = {
         "trending.baseline_minutes": "3",
         "trending.min_history_minutes": "0",
         "trending.threshold": "3.0",
-        "trending.min_activity": "20",
+        "trending.min_views": "20",
         "recommendation.update_minutes": "1",
         "recommendation.horizon_minutes": "60",
         "conversion.window_minutes": "1",
