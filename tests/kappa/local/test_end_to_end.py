@@ -42,6 +42,8 @@ class FirstRun:
     processes_after: set[int] = field(default_factory=set)
     ports: list[int] = field(default_factory=list)
     delivered_ids: set[str] = field(default_factory=set)
+    stats: Any = None
+    """The runtime's figures when the scenario had played (shown when an assertion fails)."""
 
 
 def options(data_dir: Path) -> RuntimeOptions:
@@ -91,6 +93,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
             run.empty_batch = post_events(info, [])
             run.answers = play(info, scenario.first_run(run.builder))
             wait_for(lambda: _scenario_delivered(run.receiver), timeout=90)
+            run.stats = runtime.stats()
             run.delivered_ids = {d.insight["insight_id"] for d in run.receiver.verified()}
             play(info, [scenario.late_cart(run.builder)])
             run.ports = [runtime.front.port, int(runtime.aws.endpoint_url.rsplit(":", 1)[1])]
@@ -111,7 +114,9 @@ def _scenario_delivered(receiver: WebhookReceiver) -> bool:
 def test_scenario_produces_signed_webhooks_and_reports_rejections(first_run: FirstRun) -> None:
     receiver = first_run.receiver
     # THEN the abandoned cart arrived, with what was in it
-    (cart,) = found(receiver, "cart_abandoned", user_id="abandoner")
+    carts = found(receiver, "cart_abandoned", user_id="abandoner")
+    assert len(carts) == 1, f"expected one abandoned cart webhook; the runtime saw {first_run.stats}"
+    (cart,) = carts
     assert [item["product_id"] for item in cart["payload"]["items"]] == [scenario.ABANDONED_PRODUCT]
     assert cart["payload"]["currency"] == "EUR"
     # AND the shopper who viewed the kettle was recommended the teapot bought with it twice
@@ -122,7 +127,7 @@ def test_scenario_produces_signed_webhooks_and_reports_rejections(first_run: Fir
     assert recommendations
     assert teapot in [r["product_id"] for r in recommendations[0]["payload"]["recommendations"]]
     # AND the flooded product trended
-    assert found(receiver, "trending_product", payload__product_id=scenario.TREND_PRODUCT)
+    assert found(receiver, "trending_product", payload__product_id=scenario.TREND_PRODUCT), first_run.stats
     # AND every delivery was signed with the secret from registration, none twice
     assert receiver.deliveries
     assert all(d.verified for d in receiver.deliveries), [
@@ -154,7 +159,10 @@ def test_restart_on_the_same_data_dir_neither_redelivers_nor_loses(first_run: Fi
     with LocalRuntime(options(first_run.data_dir)) as runtime:
         info = runtime.info
         # GIVEN the job resumed from its checkpoint and the subscription survived (moto started empty)
-        assert info.restored_from is not None
+        assert info.restored_from is not None, (
+            f"the job did not resume from a checkpoint in {first_run.data_dir / 'flink' / 'checkpoints'} "
+            "(the runtime's config.yaml sets execution.checkpointing.dir; a job that overrides it cannot resume)"
+        )
         listed = httpx.get(
             f"{info.api_url}/v1/webhooks", headers={"x-api-key": info.admin_key.value}, timeout=30
         )
