@@ -132,6 +132,7 @@ class LocalRuntime:
         self._snapshot: StateSnapshot | None = None
         self._job_status = FlinkStatusReader(self.data.logs / "flink")
         self._last_job_status: JobStatus | None = None
+        self._output_watch = JobOutputWatch(self.data)
         self._snapshot_due = threading.Event()
         self._supervisor_stop = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -419,6 +420,8 @@ class LocalRuntime:
                         self._last_job_status = status
                         if status.state in ("FAILED", "FAILING", "CANCELED", "FINISHED"):
                             self._note(f"the Flink job is {status.state}; see {self.data.logs / 'flink'}")
+                        for problem in self._output_watch.problems(status):
+                            self._note(problem)
             for part, error in (
                 ("Firehose stand-in", self.archive and self.archive.error),
                 ("insight publisher", self.publisher and self.publisher.error),
@@ -491,6 +494,41 @@ class LocalRuntime:
         except Exception:
             return 0
         return sum(int(value) for value in attributes.values())
+
+
+STUCK_OUTPUT_SECONDS = 30.0
+
+
+class JobOutputWatch:
+    """What the job does that defeats the local runtime, seen from its files.
+
+    - checkpoints complete but none lands in the data directory: the job sets its own checkpoint
+      directory, so a restart cannot resume from it;
+    - insights sit in one in-progress part file for long: the files sink rolls part files rarely, and a
+      row-format part file is committed only on the first checkpoint after it rolled.
+    """
+
+    def __init__(self, data: DataDir) -> None:
+        self._data = data
+        self._first_seen: dict[str, float] = {}
+
+    def problems(self, status: JobStatus, *, now: float | None = None) -> list[str]:
+        now = time.monotonic() if now is None else now
+        found = []
+        if status.checkpoints_completed >= 3 and not any(self._data.checkpoints.glob("*/chk-*/_metadata")):
+            found.append(
+                f"the Flink job completes checkpoints, but none in {self._data.checkpoints}: it sets its own "
+                "checkpoint directory, so a restart cannot resume where it stopped"
+            )
+        open_files = {p.name for p in self._data.insights.glob(".*inprogress*") if p.stat().st_size > 0}
+        self._first_seen = {name: self._first_seen.get(name, now) for name in open_files}
+        if any(now - seen > STUCK_OUTPUT_SECONDS for seen in self._first_seen.values()):
+            found.append(
+                f"insights have waited more than {STUCK_OUTPUT_SECONDS:.0f} s in an in-progress file in "
+                f"{self._data.insights}: the job's files sink must roll part files about as often as it "
+                "checkpoints, or nothing is committed and delivered"
+            )
+        return found
 
 
 def _merge_property_groups(

@@ -131,3 +131,23 @@ def test_unrelated_process_in_a_stale_pid_file_is_left_alone(tmp_path: Path) -> 
     (data.flink / "job.pid").write_text(str(os.getpid()))
     flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=[]), data)._stop_leftover()
     assert not (data.flink / "job.pid").exists()  # and this test process is still alive
+
+
+def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kept_elsewhere(
+    tmp_path: Path,
+) -> None:
+    from kappa.local.flink_status import JobStatus
+    from kappa.local.runtime import JobOutputWatch
+
+    data = DataDir.at(tmp_path).create()
+    watch = JobOutputWatch(data)
+    status = JobStatus("RUNNING", source_records=10, checkpoints_completed=5, checkpoints_failed=0)
+    (data.insights / ".part-1-0-0.inprogress.abc").write_text('{"insight_id": "x"}\n')
+    first = watch.problems(status, now=100.0)
+    assert any("none in" in p for p in first)
+    assert not any("in-progress" in p for p in first)
+    later = watch.problems(status, now=140.0)
+    assert any("in-progress file" in p and "roll part files" in p for p in later)
+    checkpoint(data.checkpoints, "job", 1, mtime=1)
+    (data.insights / ".part-1-0-0.inprogress.abc").unlink()
+    assert watch.problems(status, now=200.0) == []
