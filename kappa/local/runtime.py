@@ -143,6 +143,7 @@ class LocalRuntime:
         self._problems: list[str] = []
         self._started = False
         self._lock_file: DataDirLock | None = None
+        self._state_restored = False
         self.info: RuntimeInfo | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -192,6 +193,7 @@ class LocalRuntime:
         if saved is not None:
             restored = self._snapshot.restore_data(saved, self.resources.queue_urls)
             self._progress(f"restored webhook state from {self._snapshot.path}: {restored}")
+        self._state_restored = True
 
         self._progress("starting the Lambda functions (ingest, webhooks_api, fanout)")
         specs = function_specs(
@@ -310,9 +312,11 @@ class LocalRuntime:
         self.functions = {}
         self._moto = None
         self._started = False
+        self._state_restored = False
 
     def _save_snapshot_if_started(self) -> None:
-        if self._snapshot is not None and self._moto is not None and self.resources is not None:
+        """Save moto's state, but never over a snapshot that was not fully restored (it would lose it)."""
+        if self._snapshot is not None and self._moto is not None and self._state_restored:
             self._snapshot.save()
 
     # ------------------------------------------------------------------ parts
