@@ -102,9 +102,14 @@ def require_java() -> int:
     return version
 
 
-def latest_checkpoint(checkpoints: Path) -> Path | None:
-    """The newest completed checkpoint (`<job-id>/chk-N` with `_metadata`) under `checkpoints`."""
-    complete = [meta.parent for meta in checkpoints.glob("*/chk-*/_metadata")]
+def completed_checkpoints(root: Path) -> list[Path]:
+    """Every completed checkpoint (`<job-id>/chk-N` holding `_metadata`) anywhere under `root`."""
+    return [meta.parent for meta in root.rglob("chk-*/_metadata")]
+
+
+def latest_checkpoint(root: Path) -> Path | None:
+    """The newest completed checkpoint under `root`."""
+    complete = completed_checkpoints(root)
     if not complete:
         return None
     return max(complete, key=lambda chk: ((chk / "_metadata").stat().st_mtime, int(chk.name[4:])))
@@ -169,7 +174,7 @@ class FlinkJob:
         self._write_config(home)
         write_atomically(self.properties_path, json.dumps(self.settings.properties, indent=2).encode())
         self._stop_leftover()
-        self.restored_from = latest_checkpoint(self.data.checkpoints) if restore else None
+        self.restored_from = latest_checkpoint(self.data.flink) if restore else None
         self._prune_checkpoints(keep=self.restored_from)
         command = [str(home / "bin" / "flink"), "run", "--target", "local"]
         if self.restored_from is not None:
@@ -188,8 +193,12 @@ class FlinkJob:
             "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "")]),
             "VIRTUAL_ENV": str(Path(venv_bin).parent),
             "PYTHONUNBUFFERED": "1",
+            # The job's Python side keeps temporary files (and, if the job chooses a directory under the
+            # temp dir for its checkpoints, those too) inside the data directory, where a restart finds them.
+            "TMPDIR": str(self.data.flink / "tmp"),
         }
         self.data.logs.mkdir(parents=True, exist_ok=True)
+        (self.data.flink / "tmp").mkdir(parents=True, exist_ok=True)
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             started = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -307,11 +316,10 @@ class FlinkJob:
 
     def _prune_checkpoints(self, keep: Path | None) -> None:
         """Drop checkpoints of earlier runs except the one we restore from (each run makes its own)."""
-        for job_dir in self.data.checkpoints.glob("*"):
-            if not job_dir.is_dir() or (keep is not None and job_dir == keep.parent):
-                continue
-            if keep is not None or not any(job_dir.glob("chk-*/_metadata")):
-                shutil.rmtree(job_dir, ignore_errors=True)
+        if keep is None:
+            return
+        for job_dir in {chk.parent for chk in completed_checkpoints(self.data.flink)} - {keep.parent}:
+            shutil.rmtree(job_dir, ignore_errors=True)
 
 
 def _group_members(pgid: int) -> list[psutil.Process]:

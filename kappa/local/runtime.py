@@ -34,7 +34,13 @@ from kappa.local.api_gateway import ApiExchange, ApiGatewayFront
 from kappa.local.api_keys import ApiKey, ApiKeyRing
 from kappa.local.aws_endpoint import AwsClients, MotoServer, fake_credentials
 from kappa.local.firehose import FirehoseArchive
-from kappa.local.flink_job import FlinkJob, FlinkJobError, FlinkJobSettings, require_java
+from kappa.local.flink_job import (
+    FlinkJob,
+    FlinkJobError,
+    FlinkJobSettings,
+    completed_checkpoints,
+    require_java,
+)
 from kappa.local.flink_status import FlinkStatusReader, JobStatus
 from kappa.local.function_host import FunctionHost
 from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
@@ -372,13 +378,14 @@ class LocalRuntime:
             # and run the job from the start of the archive: insight ids are deterministic and the
             # publisher skips those already delivered, so subscribers see no duplicates.
             failed_from = self.job.restored_from
-            aside = self.data.flink / f"checkpoints-unusable-{time.strftime('%Y%m%d-%H%M%S')}"
+            aside = self.data.root / f"checkpoints-unusable-{time.strftime('%Y%m%d-%H%M%S')}"
             self._progress(
                 f"the job could not resume from {failed_from}; moving checkpoints to {aside} and re-reading the archive"
             )
             self.job.stop()
-            shutil.move(str(self.data.checkpoints), str(aside))
-            self.data.checkpoints.mkdir(parents=True, exist_ok=True)
+            aside.mkdir(parents=True, exist_ok=True)
+            for job_dir in {chk.parent for chk in completed_checkpoints(self.data.flink)}:
+                shutil.move(str(job_dir), str(aside / job_dir.name))
             self.job = FlinkJob(self._job_settings(), self.data).start(restore=False)
             self.job.wait_submitted(self.options.flink_start_timeout_seconds)
 
@@ -519,9 +526,9 @@ class JobOutputWatch:
     def problems(self, status: JobStatus, *, now: float | None = None) -> list[str]:
         now = time.monotonic() if now is None else now
         found = []
-        if status.checkpoints_completed >= 3 and not any(self._data.checkpoints.glob("*/chk-*/_metadata")):
+        if status.checkpoints_completed >= 3 and not completed_checkpoints(self._data.flink):
             found.append(
-                f"the Flink job completes checkpoints, but none in {self._data.checkpoints}: it sets its own "
+                f"the Flink job completes checkpoints, but none under {self._data.flink}: it sets its own "
                 "checkpoint directory, so a restart cannot resume where it stopped"
             )
         open_files = {p.name for p in self._data.insights.glob(".*inprogress*") if p.stat().st_size > 0}

@@ -144,10 +144,19 @@ def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kep
     status = JobStatus("RUNNING", source_records=10, checkpoints_completed=5, checkpoints_failed=0)
     (data.insights / ".part-1-0-0.inprogress.abc").write_text('{"insight_id": "x"}\n')
     first = watch.problems(status, now=100.0)
-    assert any("none in" in p for p in first)
+    assert any("none under" in p for p in first)
     assert not any("in-progress" in p for p in first)
     later = watch.problems(status, now=140.0)
     assert any("in-progress file" in p and "roll part files" in p for p in later)
     checkpoint(data.checkpoints, "job", 1, mtime=1)
     (data.insights / ".part-1-0-0.inprogress.abc").unlink()
     assert watch.problems(status, now=200.0) == []
+
+
+def test_checkpoints_a_job_keeps_under_the_temp_dir_are_found_too(tmp_path: Path) -> None:
+    # The runtime points TMPDIR into the data directory: a job choosing <tmp>/its-dir still resumes.
+    data = DataDir.at(tmp_path).create()
+    older = checkpoint(data.checkpoints, "job-a", 3, mtime=100)
+    newer = checkpoint(data.flink / "tmp" / "kappa-flink-checkpoints", "job-b", 9, mtime=200)
+    assert latest_checkpoint(data.flink) == newer
+    assert older.exists()
