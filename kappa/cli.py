@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kappa.commands import demo, plan, simulate, webhooks
+from kappa.commands import demo, local, plan, simulate, webhooks
 
 app = typer.Typer(
     name="kappa",
@@ -16,6 +16,7 @@ app.command("demo")(demo.demo)
 app.command("plan")(plan.plan)
 app.command("simulate")(simulate.simulate)
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(local.app, name="local")
 
 
 def main() -> None:
