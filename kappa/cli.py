@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kappa.commands import demo, local, plan, simulate, webhooks
+from kappa.commands import demo, local, plan, replay, simulate, webhooks
 
 app = typer.Typer(
     name="kappa",
@@ -17,6 +17,9 @@ app.command("plan")(plan.plan)
 app.command("simulate")(simulate.simulate)
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(local.app, name="local")
+app.command("replay")(replay.replay)
+app.command("compare")(replay.compare)
+app.command("cutover")(replay.cutover)
 
 
 def main() -> None:
