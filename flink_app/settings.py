@@ -112,7 +112,6 @@ class RecommendationSettings:
     """Decayed co-occurrence weight a related product needs before it is recommended."""
     copurchase_weight: float = 3.0
     cocart_weight: float = 1.0
-    coview_weight: float = 0.5
     view_triggers: ViewTriggers = "first_in_session"
     cart_history_minutes: int = 360
     """How far back the shopper's cart changes are read to know what is in the cart."""
@@ -468,7 +467,6 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
         min_support=group.number("recommendation.min_support", 1.0, minimum=0.0, maximum=1e9),
         copurchase_weight=group.number("recommendation.copurchase_weight", 3.0, minimum=0.0, maximum=1000.0),
         cocart_weight=group.number("recommendation.cocart_weight", 1.0, minimum=0.0, maximum=1000.0),
-        coview_weight=group.number("recommendation.coview_weight", 0.5, minimum=0.0, maximum=1000.0),
         view_triggers=group.choice(  # type: ignore[arg-type]
             "recommendation.view_triggers", ("first_in_session", "none"), "first_in_session"
         ),
@@ -476,6 +474,8 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
             "recommendation.cart_history_minutes", 360, minimum=1, maximum=7 * day
         ),
     )
+    if recommendation.copurchase_weight == 0 and recommendation.cocart_weight == 0:
+        problems.append("analytics.recommendation: copurchase_weight and cocart_weight cannot both be 0")
     if recommendation.horizon_minutes % recommendation.update_minutes:
         problems.append(
             f"analytics.recommendation.horizon_minutes ({recommendation.horizon_minutes}) must be a multiple of "

@@ -27,6 +27,9 @@ from stacks.constructs.event_stream import EventStream, EventStreamProps
 PYTHON_ENTRY: Final = "main.py"
 CONNECTOR_JAR: Final = "lib/kappa-flink-connectors.jar"
 """Path of the connector uber-jar inside the application zip (`flink_app/packaging.py` puts it there)."""
+PYTHON_FILES: Final = "lib/python"
+"""The zip's directory holding flink_app, events and their 3.12 wheels; pyFiles ships it to the Python UDF
+workers (the job's UDFs live in flink_app, not in main.py)."""
 RUN_OPTIONS_GROUP: Final = "kinesis.analytics.flink.run.options"
 
 
@@ -50,7 +53,7 @@ def job_property_groups(
     }
     for group_id, properties in settings.job_properties.items():
         groups[group_id] = {**groups.get(group_id, {}), **properties}
-    groups[RUN_OPTIONS_GROUP] = {"python": PYTHON_ENTRY, "jarfile": CONNECTOR_JAR}
+    groups[RUN_OPTIONS_GROUP] = {"python": PYTHON_ENTRY, "jarfile": CONNECTOR_JAR, "pyFiles": PYTHON_FILES}
     return groups
 
 

@@ -4,7 +4,8 @@ Why a session window is exactly the contract: it closes (on an event-time timer,
 the last change + abandon_after) precisely when no cart change or purchase followed within abandon_after;
 an abandoned cart resets to empty, so each window starts with an empty cart. The window hands its changes to
 Python as compact lines; `flink_app.rules.abandonment` replays them in event-time order and decides. Python
-sees one row per cart window, not one per event.
+sees one row per cart window, not one per event. `cart_windows` also lists the products carted together,
+one input of the recommendation model.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flink_app.sql import Insert, Statements, View, minutes
 from flink_app.sql.events import ON_TIME_EVENTS
 
 CART_CHANGES = "cart_changes"
+CART_WINDOWS = "cart_windows"
 
 
 def cart_change_line_sql() -> str:
@@ -33,17 +35,21 @@ def cart_change_line_sql() -> str:
 def cart_statements(analytics: AnalyticsSettings) -> Statements:
     changes = View(
         CART_CHANGES,
-        f"""SELECT `user_id`, `ts`, {cart_change_line_sql()} AS `line`
+        f"""SELECT `user_id`, `ts`, `ts_ms`, `event_type`, `product_id`, {cart_change_line_sql()} AS `line`
 FROM `{ON_TIME_EVENTS}`
 WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')""",
     )
-    windows = f"""SELECT `user_id`, LISTAGG(`line`, ';') AS `changes`
-  FROM TABLE(SESSION(TABLE `{CART_CHANGES}` PARTITION BY `user_id`, DESCRIPTOR(`ts`),
-    {minutes(analytics.abandon_after_minutes)}))
-  GROUP BY `window_start`, `window_end`, `user_id`"""
+    windows = View(
+        CART_WINDOWS,
+        f"""SELECT `user_id`, `window_time`, MAX(`ts_ms`) AS `last_change_ms`, LISTAGG(`line`, ';') AS `changes`,
+  LISTAGG(DISTINCT CASE WHEN `event_type` = 'add_to_cart' THEN `product_id` END, ';') AS `carted`
+FROM TABLE(SESSION(TABLE `{CART_CHANGES}` PARTITION BY `user_id`, DESCRIPTOR(`ts`),
+  {minutes(analytics.abandon_after_minutes)}))
+GROUP BY `window_start`, `window_end`, `window_time`, `user_id`""",
+    )
     insert = Insert(
         INSIGHTS_TABLE,
-        f"""SELECT a.`insight` FROM ({windows}) AS w,
+        f"""SELECT a.`insight` FROM `{CART_WINDOWS}` AS w,
 LATERAL TABLE(abandoned_cart_insights(w.`user_id`, w.`changes`)) AS a(`insight`)""",
     )
-    return Statements((changes,), (insert,))
+    return Statements((changes, windows), (insert,))

@@ -1,8 +1,10 @@
 """`product_recommendation`: an item-to-item affinity model in Flink SQL, looked up per trigger.
 
 Model (all JVM, rebuilt every `update_minutes` of event time):
-1. co-occurrence pairs: products bought in the same order (`copurchase_weight`), added to the cart in the
-   same session (`cocart_weight`), viewed in a session where another was carted (`coview_weight`);
+1. co-occurrence pairs: products bought in the same order (`copurchase_weight`) and products added to the
+   same cart (`cocart_weight`: a user's cart window, bought or abandoned). Co-views are not used: pairing
+   views needs a DISTINCT aggregate over half of all events, which measured slower than everything else in a
+   session window, while carts and orders already carry the affinity;
 2. summed per pair and update slice (TUMBLE), then per HOP window of `horizon_minutes` sliding by
    `update_minutes`, each slice weighted 2^-(age / half_life): exponential decay, exact decimal sums so the
    result does not depend on summation order;
@@ -21,9 +23,8 @@ from __future__ import annotations
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings
 from flink_app.sql import Insert, Statements, View, minutes
-from flink_app.sql.carts import cart_change_line_sql
+from flink_app.sql.carts import CART_WINDOWS, cart_change_line_sql
 from flink_app.sql.events import ON_TIME_EVENTS
-from flink_app.sql.sessions import SESSION_WINDOWS
 
 AFFINITY_PAIRS = "affinity_pairs"
 AFFINITY_SLICES = "affinity_slices"
@@ -48,8 +49,7 @@ def candidate_count(top_k: int) -> int:
 
 def recommendation_statements(analytics: AnalyticsSettings) -> Statements:
     rec = analytics.recommendation
-    gap_ms = analytics.session_gap_minutes * 60_000
-    update_ms = rec.update_minutes * 60_000
+    after_ms = analytics.abandon_after_minutes * 60_000
     branches = []
     if rec.copurchase_weight > 0:
         branches.append(
@@ -60,26 +60,16 @@ CROSS JOIN UNNEST(`order_items`) AS a {_ITEMS}
 CROSS JOIN UNNEST(`order_items`) AS b {_ITEMS}
 WHERE `event_type` = 'purchase' AND a.`product_id` <> b.`product_id`"""
         )
-    session_time = f"`ended_at_ms` + {gap_ms} - 1"
     if rec.cocart_weight > 0:
+        # Cart windows close abandon_after after their last change; their products were carted together.
         branches.append(
             f"""SELECT a.`p` AS `a`, b.`p` AS `b`, {_decimal(rec.cocart_weight)} AS `weight`,
-  {session_time} AS `at_ms`, `window_time` AS `at`
-FROM `{SESSION_WINDOWS}`
+  `last_change_ms` + {after_ms} - 1 AS `at_ms`, `window_time` AS `at`
+FROM `{CART_WINDOWS}`
 CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS a (`p`)
 CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS b (`p`)
-WHERE `carted` IS NOT NULL AND a.`p` <> b.`p`"""
+WHERE `carted` LIKE '%;%' AND a.`p` <> b.`p`"""
         )
-    if rec.coview_weight > 0:
-        for first, second in (("viewed", "carted"), ("carted", "viewed")):
-            branches.append(
-                f"""SELECT a.`p` AS `a`, b.`p` AS `b`, {_decimal(rec.coview_weight)} AS `weight`,
-  {session_time} AS `at_ms`, `window_time` AS `at`
-FROM `{SESSION_WINDOWS}`
-CROSS JOIN UNNEST(SPLIT(`{first}`, ';')) AS a (`p`)
-CROSS JOIN UNNEST(SPLIT(`{second}`, ';')) AS b (`p`)
-WHERE `carted` IS NOT NULL AND `viewed` IS NOT NULL AND a.`p` <> b.`p`"""
-            )
     pairs = View(AFFINITY_PAIRS, "\nUNION ALL\n".join(branches))
     slices = View(
         AFFINITY_SLICES,
@@ -161,5 +151,4 @@ JOIN `{AFFINITY_VERSIONS}` FOR SYSTEM_TIME AS OF t.`ts` AS m ON t.`product_id` =
 LATERAL TABLE(recommendation_insights(t.`user_id`, t.`session_id`, t.`event_id`, t.`event_type`, t.`product_id`,
   t.`ts_ms`, t.`cart_history`, m.`neighbors`, m.`version_ms`)) AS r(`insight`)""",
     )
-    del update_ms
     return Statements(tuple(views), (insert,))

@@ -1,5 +1,6 @@
 """`session_summary`: a session window per (user_id, session_id) with the configured gap, one Python call
-per session. `session_windows` also feeds the recommendation model (products carted/viewed together)."""
+per session. Only plain SUM/COUNT/MIN/MAX (and a LISTAGG over purchases) here: a DISTINCT aggregate over
+every event of a session costs more than the rest of the window together (measured)."""
 
 from __future__ import annotations
 
@@ -31,9 +32,7 @@ def session_statements(analytics: AnalyticsSettings) -> Statements:
     AS `cart_value_cents`,
   MAX(CASE WHEN `event_type` = 'add_to_cart' THEN `product_currency` END) AS `cart_currency`,
   {_count("checkout_started", "checkouts")},
-  {order_amounts_sql()} AS `order_amounts`,
-  LISTAGG(DISTINCT CASE WHEN `event_type` = 'add_to_cart' THEN `product_id` END, ';') AS `carted`,
-  LISTAGG(DISTINCT CASE WHEN `event_type` = 'product_view' THEN `product_id` END, ';') AS `viewed`
+  {order_amounts_sql()} AS `order_amounts`
 FROM TABLE(SESSION(TABLE `{ON_TIME_EVENTS}` PARTITION BY (`user_id`, `session_id`), DESCRIPTOR(`ts`),
   {minutes(analytics.session_gap_minutes)}))
 GROUP BY `window_start`, `window_end`, `window_time`, `user_id`, `session_id`""",

@@ -47,19 +47,23 @@ FROM (
 WINDOW w AS (PARTITION BY `product_id` ORDER BY `window_time`
   {_preceding(trending.window_minutes, trending.slide_minutes)})""",
     )
-    trends = View(
-        PRODUCT_TRENDS,
-        f"""SELECT `product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`, `baseline_total`,
-  `history_ms`,
-  is_trending(`recent`, `baseline_total`, `history_ms`) AS `trending`
-FROM (
-  SELECT `product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`,
+    # Python decides only for rows that can trend at all (a necessary condition of the rule, so results
+    # are the same); the others are "not trending" in SQL. Both halves feed the same MATCH_RECOGNIZE.
+    scored = f"""SELECT `product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`,
     COALESCE(SUM(`views`) OVER b, 0) AS `baseline_total`,
     `slide_end_ms` - `first_slide_end_ms` + {slide_ms} AS `history_ms`
   FROM `{PRODUCT_RECENT}`
   WINDOW b AS (PARTITION BY `product_id` ORDER BY `window_time`
-    {_preceding(trending.baseline_minutes, trending.slide_minutes)})
-)""",
+    {_preceding(trending.baseline_minutes, trending.slide_minutes)})"""
+    can_trend = f"`recent` >= {trending.min_views} AND `history_ms` >= {max(trending.min_history_minutes, trending.window_minutes) * 60_000}"
+    columns = "`product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`, `baseline_total`, `history_ms`"
+    trends = View(
+        PRODUCT_TRENDS,
+        f"""SELECT {columns}, is_trending(`recent`, `baseline_total`, `history_ms`) AS `trending`
+FROM ({scored}) WHERE {can_trend}
+UNION ALL
+SELECT {columns}, FALSE AS `trending`
+FROM ({scored}) WHERE NOT ({can_trend})""",
     )
     insert = Insert(
         INSIGHTS_TABLE,

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from stacks.config import load_config
-from stacks.processing_stack import CONNECTOR_JAR, RUN_OPTIONS_GROUP, job_property_groups
+from stacks.processing_stack import CONNECTOR_JAR, PYTHON_FILES, RUN_OPTIONS_GROUP, job_property_groups
 
 pytestmark = [pytest.mark.slow, pytest.mark.cdk]
 
@@ -61,7 +61,11 @@ def test_property_groups_name_the_python_entry_jar_streams_and_version(synthesiz
             "PropertyGroups"
         ]
     }
-    assert groups[RUN_OPTIONS_GROUP] == {"python": "main.py", "jarfile": CONNECTOR_JAR}
+    assert groups[RUN_OPTIONS_GROUP] == {
+        "python": "main.py",
+        "jarfile": CONNECTOR_JAR,
+        "pyFiles": PYTHON_FILES,
+    }
     assert groups["job"]["job_version"] == "v1"
     assert groups["source"]["type"] == "kinesis"
     assert groups["source"]["kinesis.start_position"] == "TRIM_HORIZON"

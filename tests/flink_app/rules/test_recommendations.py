@@ -1,4 +1,4 @@
-"""Recommendation selection and the reference affinity model."""
+"""Recommendation selection and decay."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import pytest
 
 from flink_app.rules.lines import Neighbor
 from flink_app.rules.recommendations import (
-    AffinityModel,
     decay_factor,
-    pairs_of,
     select_recommendations,
-    view_cart_pairs,
 )
 
 NEIGHBORS = [Neighbor("p-c", 5.0), Neighbor("p-a", 9.0), Neighbor("p-b", 5.0), Neighbor("p-d", 1.0)]
@@ -38,18 +35,3 @@ def test_decay_halves_per_half_life() -> None:
     assert decay_factor(0, 60_000) == 1.0
     assert decay_factor(60_000, 60_000) == pytest.approx(0.5)
     assert decay_factor(180_000, 60_000) == pytest.approx(0.125)
-
-
-def test_reference_model_decays_forgets_and_ranks() -> None:
-    model = AffinityModel(half_life_ms=60_000, horizon_ms=300_000, min_support=0.5)
-    model.add("a", "b", 1.0, 0)
-    model.add("a", "c", 1.0, 120_000)
-    model.add("a", "d", 3.0, 0)
-    neighbors = model.neighbors("a", 120_000)
-    assert [(n.product_id, round(n.score, 3)) for n in neighbors] == [("c", 1.0), ("d", 0.75)]
-    assert model.neighbors("a", 400_000) == []  # beyond the horizon nothing counts
-
-
-def test_pairs() -> None:
-    assert pairs_of(["b", "a", "b"]) == [("a", "b"), ("b", "a")]
-    assert view_cart_pairs(["v", "c"], ["c"]) == [("c", "v"), ("v", "c")]
