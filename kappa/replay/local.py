@@ -97,9 +97,12 @@ class LocalReplay:
         log_file = out / "flink-job.log"
         progress(f"running the Flink job as {job_version} over {self.data.archive} (log: {log_file})")
         started = time.monotonic()
+        # PyFlink's thread mode loads pemja from the active virtualenv: run the job as if it were activated.
         environment = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+            "VIRTUAL_ENV": sys.prefix,
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }
         with log_file.open("wb") as log:
             result = subprocess.run(

@@ -46,10 +46,13 @@ def test_the_same_code_over_the_same_log_gives_identical_insights(replays: Local
     assert report.identical, report.summary()
 
 
-def test_a_longer_abandonment_timeout_changes_only_abandoned_carts(replays: LocalReplay) -> None:
+def test_a_longer_abandonment_timeout_changes_only_what_depends_on_carts(replays: LocalReplay) -> None:
     report = compare_insights(replays.read_insights("v1"), replays.read_insights("v2"))
     changed_types = {t for t, d in report.by_type.items() if d.added or d.removed or d.changed}
-    assert changed_types == {"cart_abandoned"}
+    # Recommendations leave out what is in the cart, and an abandoned cart empties it: both may change;
+    # metrics, sessions, trends and conversion must not.
+    assert "cart_abandoned" in changed_types
+    assert changed_types <= {"cart_abandoned", "product_recommendation"}
     carts = report.by_type["cart_abandoned"]
     assert carts.changed, "each abandoned cart is now reported 45 minutes after its last change"
     for change in carts.changed:
