@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
                         "events_per_second": rate,
                         "ratio_to_ceiling": ratio,
                         "insights": insights,
-                    }  # fmt: skip
+                    }
                 )
     results["load_average_after"] = os.getloadavg()[0]
     args.json.parent.mkdir(parents=True, exist_ok=True)
