@@ -113,6 +113,8 @@ class RecommendationSettings:
     copurchase_weight: float = 3.0
     cocart_weight: float = 1.0
     view_triggers: ViewTriggers = "first_in_session"
+    """`first_in_session`: the first product view of each session triggers recommendations (as does every
+    add_to_cart); `none`: only add_to_cart does."""
     cart_history_minutes: int = 360
     """How far back the shopper's cart changes are read to know what is in the cart."""
 

@@ -27,7 +27,7 @@ ONE_HOUR_ANALYTICS = {
     "trending.threshold": "3.0",
     "recommendation.half_life_minutes": "120",
     "recommendation.horizon_minutes": "360",
-    "recommendation.update_minutes": "15",
+    "recommendation.update_minutes": "5",
     "conversion.window_minutes": "10",
     "conversion.baseline_minutes": "30",
     "conversion.min_sessions": "20",

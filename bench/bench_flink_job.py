@@ -1,0 +1,172 @@
+"""Benchmark: events/s of the whole Flink job on the local mini-cluster, beside a SQL-only pass (the ceiling).
+
+    python -m bench.bench_flink_job [--users 175000 --duration 6h] [--parallelism 1 2] [--modes thread]
+
+On a ~2M-event simulator log (generated once into build/bench/flink/, reused while the options match):
+
+1. **SQL-only ceiling**: the same source table (JSON parsing, event-time expression, watermark) with one
+   per-minute count per event type into a blackhole sink. Reading and parsing the log cannot go faster.
+2. **Full job**: `flink_app.main.run` exactly as deployed minus the connectors (files source, files sinks),
+   at each `--parallelism`, in each Python execution mode of `--modes`.
+
+events/s = distinct lines in the log / wall time from submission to the end of the bounded job (JVM start
+excluded: a warm-up job runs first). The ratio is full job / ceiling, measured in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO_ROOT / "build" / "bench" / "flink"
+TARGET_EVENTS_PER_SECOND = 100_000
+TARGET_RATIO = 0.5
+
+BENCH_ANALYTICS = {
+    "recommendation.half_life_minutes": "120",
+    "recommendation.horizon_minutes": "360",
+    "recommendation.update_minutes": "15",
+}
+
+
+def prepare_environment() -> None:
+    """Thread mode runs Python inside the JVM: it needs this venv (pemja) and the project on its paths."""
+    os.environ.setdefault("VIRTUAL_ENV", sys.prefix)
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    paths = [str(REPO_ROOT), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+def simulator_log(users: int, duration: str) -> tuple[Path, int]:
+    """The benchmark log (generated once per option set) and its number of lines."""
+    from kappa.simulate import SimulationConfig, parse_duration, simulate, write_ndjson
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"events-{users}-{duration}.ndjson"
+    if not path.exists():
+        print(f"generating the simulator log {path} (--users {users} --duration {duration}) ...", flush=True)
+        simulation = simulate(
+            SimulationConfig(seed=1, users=users, duration_seconds=parse_duration(duration))
+        )
+        partial = path.with_name(f".{path.name}.partial")
+        with partial.open("wb") as stream:
+            write_ndjson(simulation.deliveries(), stream)
+        partial.replace(path)
+    with path.open("rb") as stream:
+        lines = sum(1 for _ in stream)
+    return path, lines
+
+
+def job_settings(log: Path, out: Path, *, parallelism: int, mode: str):
+    from flink_app.settings import settings_from_properties
+
+    return settings_from_properties(
+        {
+            "job": {
+                "job_version": "bench",
+                "parallelism": str(parallelism),
+                "python.execution_mode": mode,
+                "checkpoint.interval_ms": "10000",
+                "watermark.out_of_orderness_ms": "10000",
+            },
+            "source": {"type": "files", "files.path": str(log)},
+            "sink": {"type": "files", "files.path": str(out / "insights")},
+            "diagnostics": {"type": "files", "files.path": str(out / "diagnostics")},
+            "analytics": dict(BENCH_ANALYTICS),
+        }
+    )
+
+
+def sql_only_seconds(log: Path, out: Path, *, parallelism: int) -> float:
+    from flink_app.connectors import create_source
+    from flink_app.main import build_table_environment
+
+    settings = job_settings(log, out, parallelism=parallelism, mode="thread")
+    _env, t_env = build_table_environment(settings, local=True)
+    create_source(t_env, settings)
+    t_env.execute_sql(
+        "CREATE TEMPORARY TABLE `ceiling_sink` (`event_type` STRING, `events` BIGINT) WITH ('connector' = 'blackhole')"
+    )
+    started = time.perf_counter()
+    t_env.execute_sql(
+        "INSERT INTO `ceiling_sink` SELECT `event_type`, COUNT(*) FROM TABLE(TUMBLE(TABLE `raw_events`, "
+        "DESCRIPTOR(`ts`), INTERVAL '1' MINUTE)) GROUP BY `window_start`, `window_end`, `event_type`"
+    ).wait()
+    return time.perf_counter() - started
+
+
+def full_job_seconds(log: Path, out: Path, *, parallelism: int, mode: str) -> tuple[float, int]:
+    from flink_app.main import run
+
+    shutil.rmtree(out, ignore_errors=True)
+    started = time.perf_counter()
+    run(job_settings(log, out, parallelism=parallelism, mode=mode), local=True, wait=True)
+    elapsed = time.perf_counter() - started
+    insights = sum(
+        sum(1 for _ in part.open())
+        for part in (out / "insights").rglob("part-*")
+        if not part.name.startswith(".")
+    )
+    return elapsed, insights
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=175_000, help="simulator shoppers (175000 → ~2M events)")
+    parser.add_argument("--duration", default="6h", help="simulator event-time span")
+    parser.add_argument("--parallelism", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--modes", nargs="+", choices=("thread", "process"), default=["thread"])
+    parser.add_argument(
+        "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
+    )
+    args = parser.parse_args(argv if argv is not None else [])
+    prepare_environment()
+    log, lines = simulator_log(args.users, args.duration)
+    print(f"log: {log} ({lines:,} lines); load average {os.getloadavg()[0]:.1f}", flush=True)
+    results: dict[str, object] = {"log": str(log), "lines": lines, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="kappa-flink-bench-") as scratch:
+        work = Path(scratch)
+        sql_only_seconds(log, work / "warm-up", parallelism=1)  # JVM start, class loading, JIT warm-up
+        ceiling = sql_only_seconds(log, work / "ceiling", parallelism=1)
+        ceiling_rate = lines / ceiling
+        print(f"SQL-only ceiling (p1): {ceiling:6.1f} s  {ceiling_rate:>10,.0f} events/s", flush=True)
+        results["ceiling"] = {"seconds": ceiling, "events_per_second": ceiling_rate}
+        for mode in args.modes:
+            for parallelism in args.parallelism:
+                seconds, insights = full_job_seconds(
+                    log, work / f"job-{mode}-{parallelism}", parallelism=parallelism, mode=mode
+                )
+                rate = lines / seconds
+                ratio = rate / ceiling_rate
+                verdict = "meets" if rate >= TARGET_EVENTS_PER_SECOND and ratio >= TARGET_RATIO else "misses"
+                print(
+                    f"full job ({mode}, p{parallelism}): {seconds:6.1f} s  {rate:>10,.0f} events/s  "
+                    f"{ratio:5.1%} of the ceiling  {insights:,} insights  ({verdict} the targets "
+                    f"{TARGET_EVENTS_PER_SECOND:,}/s and {TARGET_RATIO:.0%})",
+                    flush=True,
+                )
+                results["runs"].append(  # type: ignore[union-attr]
+                    {
+                        "mode": mode,
+                        "parallelism": parallelism,
+                        "seconds": seconds,
+                        "events_per_second": rate,
+                        "ratio_to_ceiling": ratio,
+                        "insights": insights,
+                    }
+                )
+    results["load_average_after"] = os.getloadavg()[0]
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"figures written to {args.json}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
