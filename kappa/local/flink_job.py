@@ -103,16 +103,25 @@ def require_java() -> int:
 
 
 def completed_checkpoints(root: Path) -> list[Path]:
-    """Every completed checkpoint (`<job-id>/chk-N` holding `_metadata`) anywhere under `root`."""
-    return [meta.parent for meta in root.rglob("chk-*/_metadata")]
+    """Every completed checkpoint (`<job-id>/chk-N` holding `_metadata`) anywhere under `root`.
+
+    Flink deletes subsumed checkpoints while we look, so folders that vanish mid-walk are skipped.
+    """
+    found = []
+    for folder, folders, names in os.walk(root, onerror=lambda _error: None):
+        if Path(folder).name.startswith("chk-") and "_metadata" in names:
+            found.append(Path(folder))
+            folders[:] = []
+    return found
 
 
 def latest_checkpoint(root: Path) -> Path | None:
     """The newest completed checkpoint under `root`."""
-    complete = completed_checkpoints(root)
-    if not complete:
-        return None
-    return max(complete, key=lambda chk: ((chk / "_metadata").stat().st_mtime, int(chk.name[4:])))
+    dated = []
+    for chk in completed_checkpoints(root):
+        with contextlib.suppress(OSError, ValueError):
+            dated.append(((chk / "_metadata").stat().st_mtime, int(chk.name[4:]), chk))
+    return max(dated)[2] if dated else None
 
 
 def flink_config(settings: FlinkJobSettings, data: DataDir, defaults: dict[str, str]) -> dict[str, str]:

@@ -414,32 +414,39 @@ class LocalRuntime:
 
     def _supervise(self) -> None:
         while not self._supervisor_stop.is_set():
-            if self._snapshot_due.is_set():
-                self._snapshot_due.clear()
-                try:
-                    self._save_snapshot_if_started()
-                except Exception as error:
-                    self._note(f"saving the webhook state failed: {error}")
-            job = self.job
-            if job is not None:
-                code = job.exit_code()
-                if code is not None:
-                    self._note(f"the Flink job exited with code {code}; see {job.log_path}")
-                elif job.job_id:
-                    status = self._job_status.read(job.job_id)
-                    if status is not None:
-                        self._last_job_status = status
-                        if status.state in ("FAILED", "FAILING", "CANCELED", "FINISHED"):
-                            self._note(f"the Flink job is {status.state}; see {self.data.logs / 'flink'}")
-                        for problem in self._output_watch.problems(status):
-                            self._note(problem)
-            for part, error in (
-                ("Firehose stand-in", self.archive and self.archive.error),
-                ("insight publisher", self.publisher and self.publisher.error),
-            ):
-                if error is not None:
-                    self._note(f"the {part} keeps failing: {error}")
+            try:
+                self._check_parts()
+            except Exception as error:  # the supervisor must outlive any one failed check
+                log.warning("a runtime health check failed: %s", error)
             self._supervisor_stop.wait(1.0)
+
+    def _check_parts(self) -> None:
+        """One round of health checks: state snapshot due, the job alive and sane, the stand-ins not failing."""
+        if self._snapshot_due.is_set():
+            self._snapshot_due.clear()
+            try:
+                self._save_snapshot_if_started()
+            except Exception as error:
+                self._note(f"saving the webhook state failed: {error}")
+        job = self.job
+        if job is not None:
+            code = job.exit_code()
+            if code is not None:
+                self._note(f"the Flink job exited with code {code}; see {job.log_path}")
+            elif job.job_id:
+                status = self._job_status.read(job.job_id)
+                if status is not None:
+                    self._last_job_status = status
+                    if status.state in ("FAILED", "FAILING", "CANCELED", "FINISHED"):
+                        self._note(f"the Flink job is {status.state}; see {self.data.logs / 'flink'}")
+                    for problem in self._output_watch.problems(status):
+                        self._note(problem)
+        for part, error in (
+            ("Firehose stand-in", self.archive and self.archive.error),
+            ("insight publisher", self.publisher and self.publisher.error),
+        ):
+            if error is not None:
+                self._note(f"the {part} keeps failing: {error}")
 
     def _note(self, problem: str) -> None:
         with self._lock:

@@ -121,7 +121,7 @@ def test_job_left_running_by_a_killed_runtime_is_stopped_on_the_next_start(tmp_p
     # WHEN the next job starts
     job._stop_leftover()
     # THEN the leftover is gone, and so is the pid file
-    leftover.wait(timeout=10)  # returns at once: it is gone (its exit status was collected by the cleanup)
+    leftover.wait(timeout=30)  # returns at once: it is gone (its exit status was collected by the cleanup)
     assert not psutil.pid_exists(leftover.pid)
     assert not (data.flink / "job.pid").exists()
 
