@@ -78,7 +78,7 @@ class DemoOptions:
     data_dir: Path = DEFAULT_DEMO_DIR
     port: int = 0
     fresh: bool = True
-    settle_seconds: float = 30.0
+    settle_seconds: float = 45.0
 
 
 @dataclass

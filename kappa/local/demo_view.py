@@ -107,6 +107,17 @@ def live_view(snap: DemoSnapshot, info: RuntimeInfo) -> Group:
     return Group(*parts)
 
 
+def _behind(snap: DemoSnapshot, info: RuntimeInfo) -> list[str]:
+    """Say so when the job had not read everything when the demo stopped (a busy machine)."""
+    job, archived = snap.stats.job, snap.stats.archived_records
+    if job is None or job.source_records >= archived:
+        return []
+    return [
+        f"[yellow]the job had read {job.source_records} of {archived} archived events when the demo stopped "
+        f"(a busy machine); the rest is read when you run `kappa local up --data-dir {info.data.root}`[/yellow]"
+    ]
+
+
 def summary(snap: DemoSnapshot, info: RuntimeInfo) -> Panel:
     lines = [
         f"events: {snap.accepted} accepted, {snap.rejected} rejected ({snap.sent} sent)",
@@ -117,6 +128,7 @@ def summary(snap: DemoSnapshot, info: RuntimeInfo) -> Panel:
         + ")",
         f"webhooks: {snap.webhooks_verified} delivered with valid signatures; {snap.stats.dead_letter_depth} dead-lettered",
         f"end-to-end latency: p50 {_seconds(snap.latency_p50)}, p99 {_seconds(snap.latency_p99)}",
+        *_behind(snap, info),
         "",
         f"files: archive {info.data.archive}",
         f"       insights {info.data.insights}",
