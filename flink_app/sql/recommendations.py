@@ -46,7 +46,7 @@ def _decimal(value: float) -> str:
 
 def candidate_count(top_k: int) -> int:
     """Neighbors kept per product version: enough to still fill top K after removing cart items."""
-    return top_k + 10
+    return top_k + 5
 
 
 def recommendation_statements(analytics: AnalyticsSettings) -> Statements:
