@@ -116,7 +116,9 @@ class SinkTable:
 
 def insights_sink_ddl(settings: JobSettings) -> str:
     """One JSON insight per record/line. Kinesis records get a random partition key (see docs/flink-job.md)."""
-    return _text_sink_ddl(INSIGHTS_TABLE, settings.sink, subdirectory=None)
+    return _text_sink_ddl(
+        INSIGHTS_TABLE, settings.sink, subdirectory=None, roll_every_ms=settings.checkpoint_interval_ms
+    )
 
 
 def diagnostics_sink_ddls(diagnostics: DiagnosticsSettings) -> list[SinkTable]:
@@ -134,16 +136,21 @@ def diagnostics_sink_ddls(diagnostics: DiagnosticsSettings) -> list[SinkTable]:
     return tables
 
 
-def _text_sink_ddl(name: str, sink: FilesSink | KinesisSink, *, subdirectory: str | None) -> str:
+def _text_sink_ddl(
+    name: str, sink: FilesSink | KinesisSink, *, subdirectory: str | None, roll_every_ms: int = 300_000
+) -> str:
     if isinstance(sink, FilesSink):
         path = sink.path.rstrip("/") + (f"/{subdirectory}" if subdirectory else "")
+        # A row format only commits part files that have rolled, at the next checkpoint: rolling about
+        # as often as the job checkpoints keeps insight latency near the checkpoint interval.
+        roll = f"{max(roll_every_ms, 1000) // 1000} s"
         options = {
             "connector": "filesystem",
             "path": path,
             "format": "raw",
-            # Files are committed on checkpoints; keep part files modest for readers that tail them.
             "sink.rolling-policy.file-size": "64MB",
-            "sink.rolling-policy.rollover-interval": "5 min",
+            "sink.rolling-policy.rollover-interval": roll,
+            "sink.rolling-policy.check-interval": roll,
         }
     elif isinstance(sink, KinesisSink):
         options = {

@@ -20,6 +20,10 @@ if __package__ in (None, ""):
     # Run as a script (`python flink_app/main.py`, or main.py at the root of the Managed Flink zip):
     # make the directory holding the `flink_app` and `events` packages importable.
     _here = Path(__file__).resolve().parent
+    if _here.name == "flink_app":
+        # Python put flink_app/ itself first on the path, where flink_app/packaging.py would shadow the
+        # `packaging` distribution PyFlink imports: import our modules as the flink_app package instead.
+        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]
     sys.path.insert(0, str(_here.parent if _here.name == "flink_app" else _here))
 
 from flink_app.settings import (

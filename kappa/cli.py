@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kappa.commands import demo, plan, simulate, webhooks
+from kappa.commands import demo, local, plan, replay, simulate, webhooks
 
 app = typer.Typer(
     name="kappa",
@@ -16,6 +16,10 @@ app.command("demo")(demo.demo)
 app.command("plan")(plan.plan)
 app.command("simulate")(simulate.simulate)
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(local.app, name="local")
+app.command("replay")(replay.replay)
+app.command("compare")(replay.compare)
+app.command("cutover")(replay.cutover)
 
 
 def main() -> None:

@@ -1,0 +1,551 @@
+"""The local runtime: the whole pipeline on this machine, started and stopped as one.
+
+```
+client ─HTTP─▶ API Gateway front ─▶ ingest (worker) ─▶ raw stream (moto) ─▶ Firehose stand-in
+                                                                              │ archive/dt=…/hour=…/
+                                       Flink job (flink run, files source) ◀──┘
+                                              │ insights/ (files sink, committed on checkpoint)
+                                       insight publisher ─▶ insights stream (moto)
+                                              ▼ event source mapping stand-in
+                                       fanout (worker) ─▶ subscribers; retries via SQS ─▶ fanout
+```
+Start order puts the slow part first (the Flink job's JVM) and opens the API last, once the job runs.
+Stop order is the reverse of the data flow, so nothing accepted is lost: API closed → raw stream
+drained to the archive → job stopped (its last checkpoint stays) → last insight files published →
+mappings stopped → moto state snapshotted → workers and moto stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kappa.local.api_gateway import ApiExchange, ApiGatewayFront
+from kappa.local.api_keys import ApiKey, ApiKeyRing
+from kappa.local.aws_endpoint import AwsClients, MotoServer, fake_credentials
+from kappa.local.firehose import FirehoseArchive
+from kappa.local.flink_job import (
+    FlinkJob,
+    FlinkJobError,
+    FlinkJobSettings,
+    completed_checkpoints,
+    require_java,
+)
+from kappa.local.flink_status import FlinkStatusReader, JobStatus
+from kappa.local.function_host import FunctionHost
+from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
+from kappa.local.insight_publisher import InsightPublisher
+from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
+from kappa.local.ports import require_free
+from kappa.local.queue_mapping import QueueMappingSettings, SqsEventSourceMapping
+from kappa.local.resources import LocalResources, create_resources, failed_batches_queue_name
+from kappa.local.state_snapshot import SnapshotScope, StateSnapshot
+from kappa.local.stream_mapping import KinesisEventSourceMapping, StreamMappingSettings
+from stacks.config import AppConfig, load_config
+
+log = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PropertiesFactory = Callable[[AppConfig, DataDir], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    data_dir: Path = DEFAULT_DATA_DIR
+    api_port: int = 0
+    aws_port: int = 0
+    env_name: str | None = None
+    flink_main: Path = REPO_ROOT / "flink_app" / "main.py"
+    job_properties: PropertiesFactory | None = None
+    """Builds the job's application properties; default: `kappa.local.job_properties.local_job_properties`."""
+    job_property_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Merged over the generated property groups (e.g. the demo's short abandonment timeout)."""
+    checkpoint_interval_ms: int = 500
+    archive_buffer_seconds: float = 0.5
+    poll_seconds: float = 0.2
+    handlers: dict[str, str] | None = None
+    flink_start_timeout_seconds: float = 240.0
+
+
+@dataclass(frozen=True)
+class RuntimeInfo:
+    api_url: str
+    aws_endpoint: str
+    producer_keys: list[ApiKey]
+    admin_key: ApiKey
+    data: DataDir
+    raw_stream: str
+    insights_stream: str
+    restored_from: Path | None
+    job_id: str | None
+
+
+@dataclass(frozen=True)
+class RuntimeStats:
+    requests: Counter[int]
+    events_accepted: int
+    events_rejected: int
+    archived_records: int
+    archive_files: int
+    job: JobStatus | None
+    job_state: str
+    insights_by_type: dict[str, int]
+    insights_pending: int
+    insights_done: int
+    fanout_invocations: int
+    fanout_errors: int
+    fanout_partial_failures: int
+    fanout_discarded: int
+    retry_queue_depth: int
+    dead_letter_depth: int
+    problems: list[str]
+
+
+class LocalRuntime:
+    """Starts every part, watches them, stops them in order; `with LocalRuntime(...) as runtime:`."""
+
+    def __init__(
+        self,
+        options: RuntimeOptions,
+        *,
+        config: AppConfig | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.options = options
+        self.config = config or load_config(env_name=options.env_name)
+        self.data = DataDir.at(options.data_dir)
+        self._progress = progress or (lambda message: log.info(message))
+        self._moto: MotoServer | None = None
+        self.aws: AwsClients | None = None
+        self.resources: LocalResources | None = None
+        self.keys: ApiKeyRing | None = None
+        self.functions: dict[str, FunctionHost] = {}
+        self.front: ApiGatewayFront | None = None
+        self.archive: FirehoseArchive | None = None
+        self.job: FlinkJob | None = None
+        self.publisher: InsightPublisher | None = None
+        self.insights_mapping: KinesisEventSourceMapping | None = None
+        self.retry_mapping: SqsEventSourceMapping | None = None
+        self._snapshot: StateSnapshot | None = None
+        self._job_status = FlinkStatusReader(self.data.logs / "flink")
+        self._last_job_status: JobStatus | None = None
+        self._output_watch = JobOutputWatch(self.data)
+        self._snapshot_due = threading.Event()
+        self._supervisor_stop = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._requests: Counter[int] = Counter()
+        self._accepted = 0
+        self._rejected = 0
+        self._problems: list[str] = []
+        self._started = False
+        self._lock_file: DataDirLock | None = None
+        self._state_restored = False
+        self.info: RuntimeInfo | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> LocalRuntime:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self) -> RuntimeInfo:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> RuntimeInfo:
+        options = self.options
+        api_port = require_free(options.api_port, "local API") if options.api_port else 0
+        aws_port = require_free(options.aws_port, "AWS stand-in (moto)") if options.aws_port else 0
+        require_java()
+        self.data.create()
+        self._lock_file = DataDirLock(self.data).acquire()
+        self.keys = ApiKeyRing.load_or_create(self.data.api_keys, self.config.ingestion.producers)
+
+        self._progress("starting the Flink job (JVM start and job submission take 10-30 s)")
+        self.job = FlinkJob(self._job_settings(), self.data).start()
+
+        self._progress("starting the AWS stand-in (moto) and creating the stacks' resources")
+        self._moto = MotoServer(aws_port).start()
+        self.aws = AwsClients(self._moto.endpoint_url)
+        names = self.config.names
+        self._snapshot = StateSnapshot(
+            self.data.state / "moto-snapshot.json",
+            self.aws,
+            SnapshotScope(
+                tables=(names.subscriptions_table, names.delivery_log_table),
+                queues=(names.retry_queue, names.dead_letter_queue, failed_batches_queue_name(self.config)),
+            ),
+        )
+        saved = self._snapshot.load()
+        if saved is not None:
+            self._snapshot.restore_keys(saved)
+        self.resources = create_resources(self.aws, self.config)
+        if saved is not None:
+            restored = self._snapshot.restore_data(saved, self.resources.queue_urls)
+            self._progress(f"restored webhook state from {self._snapshot.path}: {restored}")
+        self._state_restored = True
+
+        self._progress("starting the Lambda functions (ingest, webhooks_api, fanout)")
+        specs = function_specs(
+            self.config,
+            aws_environment=fake_credentials(self._moto.endpoint_url, self.aws.region),
+            webhook_environment=self.resources.webhook_environment,
+            admin_key_ids=[self.keys.admin.id],
+            handlers=options.handlers,
+        )
+        self.functions = {
+            name: FunctionHost(spec, self.data.logs / f"lambda-{name}.log") for name, spec in specs.items()
+        }
+        with ThreadPoolExecutor(max_workers=len(self.functions)) as pool:
+            for future in [pool.submit(host.start) for host in self.functions.values()]:
+                future.result()
+
+        self.archive = FirehoseArchive(
+            self.aws.kinesis,
+            self.resources.raw_stream,
+            self.data.archive,
+            object_prefix=self.config.names.raw_archive_delivery_stream,
+            buffer_seconds=options.archive_buffer_seconds,
+            poll_seconds=options.poll_seconds,
+        ).start()
+        self.publisher = (
+            InsightPublisher(
+                self.aws.kinesis,
+                self.resources.insights_stream,
+                self.data.insights,
+                self.data.state / "insights-done.ids",
+                poll_seconds=options.poll_seconds,
+            )
+            .load()
+            .start()
+        )
+        delivery = self.config.delivery
+        self.insights_mapping = KinesisEventSourceMapping(
+            self.aws.kinesis,
+            self.resources.insights_stream,
+            self.functions[FANOUT].invoke,
+            StreamMappingSettings(
+                batch_size=delivery.batch_size,
+                max_batching_window_seconds=delivery.max_batching_window_seconds,
+                max_retry_attempts=delivery.max_retry_attempts,
+                max_record_age_seconds=delivery.max_record_age_seconds,
+                poll_seconds=options.poll_seconds,
+            ),
+            function_name=self.functions[FANOUT].spec.name,
+            on_failure=self._send_to_failed_batches_queue,
+            on_checkpoint=self.publisher.mark_done,
+            region=self.aws.region,
+        ).start()
+        self.retry_mapping = SqsEventSourceMapping(
+            self.aws.sqs,
+            self.resources.retry_queue_url,
+            self.functions[FANOUT].invoke,
+            QueueMappingSettings(batch_size=10, wait_seconds=1),
+            region=self.aws.region,
+        ).start()
+
+        self._progress("waiting for the Flink job to run")
+        self._wait_for_job()
+
+        self.front = ApiGatewayFront(
+            routes=api_routes(),
+            stage=self.config.ingestion.stage_name,
+            keys=self.keys,
+            invoke=lambda function, event: self.functions[function].invoke(event),
+            port=api_port,
+            observers=[self._observe_api],
+        ).start()
+        self._supervisor_stop.clear()
+        self._supervisor = threading.Thread(target=self._supervise, name="runtime-supervisor", daemon=True)
+        self._supervisor.start()
+        self._started = True
+        self.info = RuntimeInfo(
+            api_url=self.front.base_url,
+            aws_endpoint=self._moto.endpoint_url,
+            producer_keys=self.keys.producers,
+            admin_key=self.keys.admin,
+            data=self.data,
+            raw_stream=self.resources.raw_stream,
+            insights_stream=self.resources.insights_stream,
+            restored_from=self.job.restored_from,
+            job_id=self.job.job_id,
+        )
+        return self.info
+
+    def stop(self) -> None:
+        """Stop every part that was started, in the order that keeps accepted data (idempotent)."""
+        self._supervisor_stop.set()
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("API", lambda: self.front and self.front.stop()),
+            ("Firehose stand-in", lambda: self.archive and self.archive.stop()),
+            ("Flink job", lambda: self.job and self.job.stop()),
+            ("insight publisher", lambda: self.publisher and self.publisher.stop()),
+            ("insights event source mapping", lambda: self.insights_mapping and self.insights_mapping.stop()),
+            ("retry queue event source mapping", lambda: self.retry_mapping and self.retry_mapping.stop()),
+            ("state snapshot", self._save_snapshot_if_started),
+            ("Lambda workers", lambda: [host.stop() for host in self.functions.values()]),
+            ("AWS stand-in", lambda: self._moto and self._moto.stop()),
+            ("data directory lock", lambda: self._lock_file and self._lock_file.release()),
+        ]
+        for name, step in steps:
+            try:
+                step()
+            except Exception as error:
+                log.error("stopping the %s failed: %s", name, error)
+                with self._lock:
+                    self._problems.append(f"stopping the {name} failed: {error}")
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=5)
+        self._job_status.close()
+        self.front = self.archive = self.job = self.publisher = None
+        self.insights_mapping = self.retry_mapping = None
+        self.functions = {}
+        self._moto = None
+        self._started = False
+        self._state_restored = False
+
+    def _save_snapshot_if_started(self) -> None:
+        """Save moto's state, but never over a snapshot that was not fully restored (it would lose it)."""
+        if self._snapshot is not None and self._moto is not None and self._state_restored:
+            self._snapshot.save()
+
+    # ------------------------------------------------------------------ parts
+
+    def _job_settings(self) -> FlinkJobSettings:
+        if self.options.job_properties is not None:
+            properties = self.options.job_properties(self.config, self.data)
+        else:
+            from kappa.local.job_properties import local_job_properties
+
+            properties = local_job_properties(
+                self.config, self.data, checkpoint_interval_ms=self.options.checkpoint_interval_ms
+            )
+        properties = _merge_property_groups(properties, self.options.job_property_overrides)
+        return FlinkJobSettings(
+            main=self.options.flink_main,
+            properties=properties,
+            checkpoint_interval_ms=self.options.checkpoint_interval_ms,
+            parallelism=self.config.processing.parallelism,
+        )
+
+    def _wait_for_job(self) -> None:
+        self._wait_for_submission()
+        self._wait_for_tasks()
+
+    def _wait_for_tasks(self, timeout: float = 90.0) -> None:
+        """Open the API only once the job's tasks run: archive files that pile up before the source
+        starts are found in one scan and read in arbitrary order, which makes their events late."""
+        assert self.job is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.job.job_id is not None:
+            if self.job.exit_code() is not None:
+                raise FlinkJobError(
+                    f"the Flink job exited with code {self.job.exit_code()} while starting; last lines of "
+                    f"{self.job.log_path}:\n{self.job.log_tail()}"
+                )
+            status = self._job_status.read(self.job.job_id)
+            if status is not None:
+                self._last_job_status = status
+                if status.tasks_running:
+                    return
+            time.sleep(0.5)
+        log.warning("the Flink job's tasks are not all running after %.0f s; opening the API anyway", timeout)
+
+    def _wait_for_submission(self) -> None:
+        assert self.job is not None
+        try:
+            self.job.wait_submitted(self.options.flink_start_timeout_seconds)
+        except FlinkJobError:
+            if self.job.restored_from is None:
+                raise
+            # The retained checkpoint does not fit this job (e.g. its operators changed). Keep it aside
+            # and run the job from the start of the archive: insight ids are deterministic and the
+            # publisher skips those already delivered, so subscribers see no duplicates.
+            failed_from = self.job.restored_from
+            aside = self.data.root / f"checkpoints-unusable-{time.strftime('%Y%m%d-%H%M%S')}"
+            self._progress(
+                f"the job could not resume from {failed_from}; moving checkpoints to {aside} and re-reading the archive"
+            )
+            self.job.stop()
+            aside.mkdir(parents=True, exist_ok=True)
+            for job_dir in {chk.parent for chk in completed_checkpoints(self.data.flink)}:
+                shutil.move(str(job_dir), str(aside / job_dir.name))
+            self.job = FlinkJob(self._job_settings(), self.data).start(restore=False)
+            self.job.wait_submitted(self.options.flink_start_timeout_seconds)
+
+    def _send_to_failed_batches_queue(self, failure: dict[str, Any]) -> None:
+        """The insights mapping's on-failure destination (batch pointers), a queue of its own as in the stack."""
+        assert self.aws is not None
+        assert self.resources is not None
+        self.aws.sqs.send_message(
+            QueueUrl=self.resources.failed_batches_queue_url, MessageBody=json.dumps(failure)
+        )
+
+    def _observe_api(self, exchange: ApiExchange) -> None:
+        route = exchange.route
+        with self._lock:
+            self._requests[exchange.reply.status] += 1
+        if route is None:
+            return
+        if route.function == INGEST and exchange.reply.body:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                body = exchange.reply.json()
+                with self._lock:
+                    self._accepted += int(body.get("accepted", 0))
+                    self._rejected += int(body.get("rejected", 0))
+        if route.function == WEBHOOKS_API and route.method != "GET" and exchange.reply.status < 300:
+            self._snapshot_due.set()
+
+    def _supervise(self) -> None:
+        while not self._supervisor_stop.is_set():
+            if self._snapshot_due.is_set():
+                self._snapshot_due.clear()
+                try:
+                    self._save_snapshot_if_started()
+                except Exception as error:
+                    self._note(f"saving the webhook state failed: {error}")
+            job = self.job
+            if job is not None:
+                code = job.exit_code()
+                if code is not None:
+                    self._note(f"the Flink job exited with code {code}; see {job.log_path}")
+                elif job.job_id:
+                    status = self._job_status.read(job.job_id)
+                    if status is not None:
+                        self._last_job_status = status
+                        if status.state in ("FAILED", "FAILING", "CANCELED", "FINISHED"):
+                            self._note(f"the Flink job is {status.state}; see {self.data.logs / 'flink'}")
+                        for problem in self._output_watch.problems(status):
+                            self._note(problem)
+            for part, error in (
+                ("Firehose stand-in", self.archive and self.archive.error),
+                ("insight publisher", self.publisher and self.publisher.error),
+            ):
+                if error is not None:
+                    self._note(f"the {part} keeps failing: {error}")
+            self._supervisor_stop.wait(1.0)
+
+    def _note(self, problem: str) -> None:
+        with self._lock:
+            if problem not in self._problems:
+                self._problems.append(problem)
+                log.error(problem)
+
+    # ------------------------------------------------------------------ observation
+
+    def problems(self) -> list[str]:
+        with self._lock:
+            return list(self._problems)
+
+    def stats(self) -> RuntimeStats:
+        mapping = self.insights_mapping.stats if self.insights_mapping else None
+        job = self.job
+        if job is None:
+            job_state = "stopped"
+        elif job.exit_code() is not None:
+            job_state = f"exited ({job.exit_code()})"
+        elif self._last_job_status is not None:
+            job_state = self._last_job_status.state
+        else:
+            job_state = "starting" if job.job_id is None else "submitted"
+        with self._lock:
+            requests = Counter(self._requests)
+            accepted, rejected = self._accepted, self._rejected
+            problems = list(self._problems)
+        return RuntimeStats(
+            requests=requests,
+            events_accepted=accepted,
+            events_rejected=rejected,
+            archived_records=self.archive.records_delivered if self.archive else 0,
+            archive_files=self.archive.files_written if self.archive else 0,
+            job=self._last_job_status,
+            job_state=job_state,
+            insights_by_type=dict(self.publisher.published_by_type) if self.publisher else {},
+            insights_pending=self.publisher.pending_count if self.publisher else 0,
+            insights_done=self.publisher.done_count if self.publisher else 0,
+            fanout_invocations=mapping.invocations if mapping else 0,
+            fanout_errors=mapping.function_errors if mapping else 0,
+            fanout_partial_failures=mapping.partial_failures if mapping else 0,
+            fanout_discarded=mapping.records_discarded if mapping else 0,
+            retry_queue_depth=self._queue_depth(self.resources.retry_queue_url if self.resources else None),
+            dead_letter_depth=self._queue_depth(
+                self.resources.dead_letter_queue_url if self.resources else None
+            ),
+            problems=problems,
+        )
+
+    def _queue_depth(self, url: str | None) -> int:
+        if url is None or self.aws is None or self._moto is None:
+            return 0
+        try:
+            attributes = self.aws.sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesDelayed",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+        except Exception:
+            return 0
+        return sum(int(value) for value in attributes.values())
+
+
+STUCK_OUTPUT_SECONDS = 30.0
+
+
+class JobOutputWatch:
+    """What the job does that defeats the local runtime, seen from its files.
+
+    - checkpoints complete but none lands in the data directory: the job sets its own checkpoint
+      directory, so a restart cannot resume from it;
+    - insights sit in one in-progress part file for long: the files sink rolls part files rarely, and a
+      row-format part file is committed only on the first checkpoint after it rolled.
+    """
+
+    def __init__(self, data: DataDir) -> None:
+        self._data = data
+        self._first_seen: dict[str, float] = {}
+
+    def problems(self, status: JobStatus, *, now: float | None = None) -> list[str]:
+        now = time.monotonic() if now is None else now
+        found = []
+        if status.checkpoints_completed >= 3 and not completed_checkpoints(self._data.flink):
+            found.append(
+                f"the Flink job completes checkpoints, but none under {self._data.flink}: it sets its own "
+                "checkpoint directory, so a restart cannot resume where it stopped"
+            )
+        open_files = {p.name for p in self._data.insights.glob(".*inprogress*") if p.stat().st_size > 0}
+        self._first_seen = {name: self._first_seen.get(name, now) for name in open_files}
+        if any(now - seen > STUCK_OUTPUT_SECONDS for seen in self._first_seen.values()):
+            found.append(
+                f"insights have waited more than {STUCK_OUTPUT_SECONDS:.0f} s in an in-progress file in "
+                f"{self._data.insights}: the job's files sink must roll part files about as often as it "
+                "checkpoints, or nothing is committed and delivered"
+            )
+        return found
+
+
+def _merge_property_groups(
+    groups: list[dict[str, Any]], overrides: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    merged = {group["PropertyGroupId"]: dict(group["PropertyMap"]) for group in groups}
+    for group_id, values in overrides.items():
+        merged.setdefault(group_id, {}).update(values)
+    return [{"PropertyGroupId": group_id, "PropertyMap": values} for group_id, values in merged.items()]

@@ -1,0 +1,162 @@
+"""The Flink job runner: its generated config, which checkpoint it resumes from, Java checks, job status."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from kappa.local import flink_job
+from kappa.local.flink_job import (
+    FlinkJobError,
+    FlinkJobSettings,
+    flink_config,
+    latest_checkpoint,
+    require_java,
+)
+from kappa.local.flink_status import _SOURCE_RECORDS_OUT, rest_url
+from kappa.local.job_properties import local_job_properties
+from kappa.local.paths import DataDir
+from stacks.config import load_config
+
+
+def checkpoint(root: Path, job: str, number: int, *, mtime: float, complete: bool = True) -> Path:
+    folder = root / job / f"chk-{number}"
+    folder.mkdir(parents=True)
+    if complete:
+        (folder / "_metadata").write_bytes(b"x")
+        os.utime(folder / "_metadata", (mtime, mtime))
+    return folder
+
+
+def test_latest_completed_checkpoint_wins_across_runs(tmp_path: Path) -> None:
+    assert latest_checkpoint(tmp_path) is None
+    checkpoint(tmp_path, "job-a", 7, mtime=100)
+    newest = checkpoint(tmp_path, "job-b", 2, mtime=200)
+    checkpoint(tmp_path, "job-b", 3, mtime=300, complete=False)  # in progress when the job stopped
+    assert latest_checkpoint(tmp_path) == newest
+
+
+def test_config_retains_checkpoints_binds_loopback_and_uses_this_python(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path)
+    settings = FlinkJobSettings(
+        main=tmp_path / "main.py", properties=[], checkpoint_interval_ms=750, python="/venv/bin/python"
+    )
+    config = flink_config(settings, data, {"env.java.opts.all": "--add-opens=x"})
+    assert config["execution.checkpointing.interval"] == "750ms"
+    assert config["execution.checkpointing.dir"] == data.checkpoints.as_uri()
+    assert config["execution.checkpointing.externalized-checkpoint-retention"] == "RETAIN_ON_CANCELLATION"
+    assert config["execution.target"] == "local"
+    assert config["rest.bind-address"] == "127.0.0.1"
+    assert config["rest.bind-port"] == "0"
+    assert config["python.executable"] == config["python.client.executable"] == "/venv/bin/python"
+    assert config["env.java.opts.all"] == "--add-opens=x"
+    assert int(config["restart-strategy.fixed-delay.attempts"]) > 0
+
+
+def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(flink_job, "java_major_version", lambda: None)
+    with pytest.raises(FlinkJobError, match=r"Java is required .* openjdk"):
+        require_java()
+    monkeypatch.setattr(flink_job, "java_major_version", lambda: 8)
+    with pytest.raises(FlinkJobError, match="Java 11 or newer"):
+        require_java()
+
+
+def test_missing_entry_point_is_a_clear_error(tmp_path: Path) -> None:
+    job = flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "nope.py", properties=[]), DataDir.at(tmp_path))
+    with pytest.raises(FlinkJobError, match=r"entry point .*nope.py does not exist"):
+        job.start()
+
+
+def test_rest_url_is_read_from_the_mini_cluster_log(tmp_path: Path) -> None:
+    (tmp_path / "flink-x-client-h.log").write_text(
+        "... DispatcherRestEndpoint [] - Web frontend listening at http://127.0.0.1:40433.\n"
+    )
+    assert rest_url(tmp_path) == "http://127.0.0.1:40433"
+    assert _SOURCE_RECORDS_OUT.match("0.Source__archive[1].numRecordsOut")
+    assert not _SOURCE_RECORDS_OUT.match("0.Source__archive[1].numRecordsOutPerSecond")
+    assert not _SOURCE_RECORDS_OUT.match("0.Calc[2].numRecordsOut")
+
+
+def test_local_properties_point_the_job_at_the_data_directory(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path)
+    groups = {
+        g["PropertyGroupId"]: g["PropertyMap"]
+        for g in local_job_properties(load_config(), data, checkpoint_interval_ms=1000)
+    }
+    assert groups["source"] == {
+        "type": "files",
+        "files.path": str(data.archive),
+        "files.monitor_interval_ms": "250",
+    }
+    assert groups["sink"] == {"type": "files", "files.path": str(data.insights)}
+    assert groups["job"]["checkpoint.interval_ms"] == "1000"
+    assert all(isinstance(v, str) for group in groups.values() for v in group.values())
+
+
+def test_local_properties_are_valid_job_settings(tmp_path: Path) -> None:
+    settings = pytest.importorskip("flink_app.settings")
+    groups = {
+        g["PropertyGroupId"]: g["PropertyMap"]
+        for g in local_job_properties(load_config(), DataDir.at(tmp_path), checkpoint_interval_ms=1000)
+    }
+    job = settings.settings_from_properties(groups)
+    assert job.source.path == str(tmp_path / "archive")
+    assert not job.source.bounded
+
+
+def test_job_left_running_by_a_killed_runtime_is_stopped_on_the_next_start(tmp_path: Path) -> None:
+    # GIVEN a process group an earlier runtime started for this data directory, then lost (pid file kept)
+    data = DataDir.at(tmp_path).create()
+    leftover = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", str(data.flink_conf)], start_new_session=True
+    )
+    (data.flink / "job.pid").write_text(str(leftover.pid))
+    job = flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=[]), data)
+    # WHEN the next job starts
+    job._stop_leftover()
+    # THEN the leftover is gone, and so is the pid file
+    leftover.wait(timeout=10)  # returns at once: it is gone (its exit status was collected by the cleanup)
+    assert not psutil.pid_exists(leftover.pid)
+    assert not (data.flink / "job.pid").exists()
+
+
+def test_unrelated_process_in_a_stale_pid_file_is_left_alone(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path).create()
+    (data.flink / "job.pid").write_text(str(os.getpid()))
+    flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=[]), data)._stop_leftover()
+    assert not (data.flink / "job.pid").exists()  # and this test process is still alive
+
+
+def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kept_elsewhere(
+    tmp_path: Path,
+) -> None:
+    from kappa.local.flink_status import JobStatus
+    from kappa.local.runtime import JobOutputWatch
+
+    data = DataDir.at(tmp_path).create()
+    watch = JobOutputWatch(data)
+    status = JobStatus("RUNNING", source_records=10, checkpoints_completed=5, checkpoints_failed=0)
+    (data.insights / ".part-1-0-0.inprogress.abc").write_text('{"insight_id": "x"}\n')
+    first = watch.problems(status, now=100.0)
+    assert any("none under" in p for p in first)
+    assert not any("in-progress" in p for p in first)
+    later = watch.problems(status, now=140.0)
+    assert any("in-progress file" in p and "roll part files" in p for p in later)
+    checkpoint(data.checkpoints, "job", 1, mtime=1)
+    (data.insights / ".part-1-0-0.inprogress.abc").unlink()
+    assert watch.problems(status, now=200.0) == []
+
+
+def test_checkpoints_a_job_keeps_under_the_temp_dir_are_found_too(tmp_path: Path) -> None:
+    # The runtime points TMPDIR into the data directory: a job choosing <tmp>/its-dir still resumes.
+    data = DataDir.at(tmp_path).create()
+    older = checkpoint(data.checkpoints, "job-a", 3, mtime=100)
+    newer = checkpoint(data.flink / "tmp" / "kappa-flink-checkpoints", "job-b", 9, mtime=200)
+    assert latest_checkpoint(data.flink) == newer
+    assert older.exists()
