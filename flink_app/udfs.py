@@ -276,7 +276,9 @@ class RecommendationInsights:
                 if change.at_ms <= ts_ms:
                     self.carts.add(state, change)
             in_cart = self.carts.current_cart(state, ts_ms).product_ids
-        chosen = select_recommendations(candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k)
+        chosen = select_recommendations(
+            candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k
+        )
         if not chosen:
             return
         self.emitted.inc()
