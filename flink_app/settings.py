@@ -90,7 +90,8 @@ class DiagnosticsSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrendingSettings:
     window_minutes: int = 10
-    slide_minutes: int = 1
+    slide_minutes: int = 5
+    """How often products are evaluated. The rolling sums cost grows with baseline / slide (measured)."""
     baseline_minutes: int = 120
     threshold: float = 3.0
     """How many times its own baseline a product's activity must reach to trend."""
@@ -443,7 +444,7 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
     day = 24 * 60
     trending = TrendingSettings(
         window_minutes=group.integer("trending.window_minutes", 10, minimum=1, maximum=day, unit="minutes"),
-        slide_minutes=group.integer("trending.slide_minutes", 1, minimum=1, maximum=day, unit="minutes"),
+        slide_minutes=group.integer("trending.slide_minutes", 5, minimum=1, maximum=day, unit="minutes"),
         baseline_minutes=group.integer(
             "trending.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"
         ),
