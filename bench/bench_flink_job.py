@@ -29,11 +29,8 @@ BENCH_DIR = REPO_ROOT / "build" / "bench" / "flink"
 TARGET_EVENTS_PER_SECOND = 100_000
 TARGET_RATIO = 0.5
 
-BENCH_ANALYTICS = {
-    "recommendation.half_life_minutes": "120",
-    "recommendation.horizon_minutes": "360",
-    "recommendation.update_minutes": "15",
-}
+BENCH_ANALYTICS: dict[str, str] = {}
+"""The job's defaults (those of a deployment) unless a run overrides them."""
 
 
 def prepare_environment() -> None:

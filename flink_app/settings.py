@@ -90,7 +90,8 @@ class DiagnosticsSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrendingSettings:
     window_minutes: int = 10
-    slide_minutes: int = 1
+    slide_minutes: int = 5
+    """How often products are evaluated. The rolling sums cost grows with baseline / slide (measured)."""
     baseline_minutes: int = 120
     threshold: float = 3.0
     """How many times its own baseline a product's activity must reach to trend."""
@@ -103,11 +104,11 @@ class TrendingSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecommendationSettings:
     top_k: int = 5
-    half_life_minutes: int = 360
-    horizon_minutes: int = 1440
+    half_life_minutes: int = 240
+    horizon_minutes: int = 720
     """Co-occurrences older than this are forgotten entirely (decay keeps weighting younger ones more)."""
-    update_minutes: int = 5
-    """The model is rebuilt every this many minutes of event time."""
+    update_minutes: int = 60
+    """The model is rebuilt every this many minutes of event time (cost grows with horizon / update)."""
     min_support: float = 1.0
     """Decayed co-occurrence weight a related product needs before it is recommended."""
     copurchase_weight: float = 3.0
@@ -115,7 +116,7 @@ class RecommendationSettings:
     view_triggers: ViewTriggers = "first_in_session"
     """`first_in_session`: the first product view of each session triggers recommendations (as does every
     add_to_cart); `none`: only add_to_cart does."""
-    cart_history_minutes: int = 360
+    cart_history_minutes: int = 120
     """How far back the shopper's cart changes are read to know what is in the cart."""
 
 
@@ -443,7 +444,7 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
     day = 24 * 60
     trending = TrendingSettings(
         window_minutes=group.integer("trending.window_minutes", 10, minimum=1, maximum=day, unit="minutes"),
-        slide_minutes=group.integer("trending.slide_minutes", 1, minimum=1, maximum=day, unit="minutes"),
+        slide_minutes=group.integer("trending.slide_minutes", 5, minimum=1, maximum=day, unit="minutes"),
         baseline_minutes=group.integer(
             "trending.baseline_minutes", 120, minimum=2, maximum=7 * day, unit="minutes"
         ),
@@ -463,9 +464,9 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
         )
     recommendation = RecommendationSettings(
         top_k=group.integer("recommendation.top_k", 5, minimum=1, maximum=50),
-        half_life_minutes=group.integer("recommendation.half_life_minutes", 360, minimum=1, maximum=30 * day),
-        horizon_minutes=group.integer("recommendation.horizon_minutes", 1440, minimum=1, maximum=30 * day),
-        update_minutes=group.integer("recommendation.update_minutes", 5, minimum=1, maximum=day),
+        half_life_minutes=group.integer("recommendation.half_life_minutes", 240, minimum=1, maximum=30 * day),
+        horizon_minutes=group.integer("recommendation.horizon_minutes", 720, minimum=1, maximum=30 * day),
+        update_minutes=group.integer("recommendation.update_minutes", 60, minimum=1, maximum=day),
         min_support=group.number("recommendation.min_support", 1.0, minimum=0.0, maximum=1e9),
         copurchase_weight=group.number("recommendation.copurchase_weight", 3.0, minimum=0.0, maximum=1000.0),
         cocart_weight=group.number("recommendation.cocart_weight", 1.0, minimum=0.0, maximum=1000.0),

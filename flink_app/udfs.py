@@ -7,7 +7,6 @@ reduced (one row per window, session, cart window, product slide or trigger).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -266,15 +265,17 @@ class RecommendationInsights:
         candidates = [
             Neighbor(n.product_id, n.score * factor)
             for n in decode_neighbors(neighbors)
-            if n.score * factor >= self.min_support and not math.isclose(n.score * factor, 0.0)
+            if n.score * factor >= self.min_support and n.product_id != product_id
         ]
         if not candidates:
             return
-        state = self.carts.initialize()
-        for change in sort_changes(decode_cart_changes(cart_history)):
-            if change.at_ms <= ts_ms:
-                self.carts.add(state, change)
-        in_cart = self.carts.current_cart(state, ts_ms).product_ids
+        in_cart: frozenset[str] = frozenset()
+        if cart_history:
+            state = self.carts.initialize()
+            for change in sort_changes(decode_cart_changes(cart_history)):
+                if change.at_ms <= ts_ms:
+                    self.carts.add(state, change)
+            in_cart = self.carts.current_cart(state, ts_ms).product_ids
         chosen = select_recommendations(
             candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k
         )

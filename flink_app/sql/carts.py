@@ -33,6 +33,7 @@ def cart_change_line_sql() -> str:
 
 
 def cart_statements(analytics: AnalyticsSettings) -> Statements:
+    gap = minutes(analytics.abandon_after_minutes)
     changes = View(
         CART_CHANGES,
         f"""SELECT `user_id`, `ts`, `ts_ms`, `event_type`, `product_id`, {cart_change_line_sql()} AS `line`
@@ -41,11 +42,11 @@ WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')""",
     )
     windows = View(
         CART_WINDOWS,
-        f"""SELECT `user_id`, `window_time`, MAX(`ts_ms`) AS `last_change_ms`, LISTAGG(`line`, ';') AS `changes`,
+        f"""SELECT `user_id`, SESSION_ROWTIME(`ts`, {gap}) AS `window_time`, MAX(`ts_ms`) AS `last_change_ms`,
+  LISTAGG(`line`, ';') AS `changes`,
   LISTAGG(DISTINCT CASE WHEN `event_type` = 'add_to_cart' THEN `product_id` END, ';') AS `carted`
-FROM TABLE(SESSION(TABLE `{CART_CHANGES}` PARTITION BY `user_id`, DESCRIPTOR(`ts`),
-  {minutes(analytics.abandon_after_minutes)}))
-GROUP BY `window_start`, `window_end`, `window_time`, `user_id`""",
+FROM `{CART_CHANGES}`
+GROUP BY `user_id`, SESSION(`ts`, {gap})""",
     )
     insert = Insert(
         INSIGHTS_TABLE,
