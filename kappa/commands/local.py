@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
+from events.timefmt import format_rfc3339
 from kappa.local.errors import RUNTIME_ERRORS, explain
 from kappa.local.paths import DEFAULT_DATA_DIR
 from kappa.local.runtime import LocalRuntime, RuntimeInfo, RuntimeOptions, RuntimeStats
@@ -133,10 +134,11 @@ def describe(info: RuntimeInfo) -> Panel:
         f"[bold]AWS stand-in[/bold]   {info.aws_endpoint}   (moto; streams {info.raw_stream}, {info.insights_stream})",
         f"[bold]data[/bold]           {info.data.root}",
         f"  archive        {info.data.archive}",
-        f"  insights       {info.data.insights}",
+        f"  insights       {info.version.insights}",
         f"  logs           {info.data.logs}",
-        f"[bold]Flink job[/bold]      {info.job_id} "
+        f"[bold]Flink job[/bold]      version [bold]{info.job_version}[/bold], {info.job_id} "
         + (f"(resumed from {info.restored_from.name})" if info.restored_from else "(fresh start)"),
+        *job_version_notes(info),
         "",
         "try:",
         f"  curl -s -X POST {info.api_url}/v1/events -H 'x-api-key: {producer.value}' "
@@ -146,6 +148,17 @@ def describe(info: RuntimeInfo) -> Panel:
         "Ctrl-C stops everything (state is kept; the next start resumes).",
     ]
     return Panel("\n".join(lines), title="kappa local runtime is up", border_style="green")
+
+
+def job_version_notes(info: RuntimeInfo) -> list[str]:
+    """Where the running job version comes from, and what a cut-over holds back."""
+    switch = info.version.switch
+    if switch is None:
+        return ["  (cdk.json's processing.job_version; `kappa cutover V --data-dir` switches it)"]
+    return [
+        f"  cut over from {switch.previous_version} at {format_rfc3339(switch.switched_at)}; delivers its "
+        f"insights from event time {format_rfc3339(switch.deliver_from)} on, except those already delivered"
+    ]
 
 
 def status_table(stats: RuntimeStats) -> Table:

@@ -162,18 +162,27 @@ def cutover(
     to_version: Annotated[str, typer.Argument(help="The job version to switch the fan-out to, e.g. v2.")],
     overlap_seconds: Annotated[
         int,
-        typer.Option(min=0, help="Start the new mapping this long before now (deliveries are deduplicated)."),
+        typer.Option(
+            min=0,
+            help="Start the new mapping this long before now (locally: before the newest delivered "
+            "insight's event time); what was delivered is not delivered again.",
+        ),
     ] = 900,
     data_dir: DataDirOption = None,
     env: EnvOption = "dev",
     region: RegionOption = None,
 ) -> None:
-    """Point webhook delivery at a new job version's insights and stop the old version."""
+    """Point webhook delivery at a new job version's insights and stop the old version.
+
+    With --data-dir: the local runtime (stopped) runs the replayed version from its next start.
+    """
     from kappa.replay.aws import ReplayError
 
     try:
         if data_dir is not None:
-            _local_replay(data_dir).cutover(to_version, progress=console.print)
+            _local_replay(data_dir).cutover(
+                to_version, overlap_seconds=overlap_seconds, progress=console.print
+            )
         else:
             _aws_replay(env, region).cutover(
                 to_version, overlap_seconds=overlap_seconds, progress=console.print
@@ -181,7 +190,13 @@ def cutover(
     except ReplayError as error:
         console.print(f"[red]cut-over failed:[/red] {error}")
         raise typer.Exit(code=1) from None
-    console.print(f"[green]fan-out now delivers {to_version}'s insights[/green]")
+    if data_dir is not None:
+        console.print(
+            f"[green]the local runtime runs {to_version} from its next start[/green] "
+            f"(kappa local up --data-dir {data_dir})"
+        )
+    else:
+        console.print(f"[green]fan-out now delivers {to_version}'s insights[/green]")
 
 
 def _parse_overrides(assignments: list[str]) -> dict[str, dict[str, str]]:

@@ -90,7 +90,7 @@ def live_view(snap: DemoSnapshot, info: RuntimeInfo) -> Group:
         ("kappa demo", "bold"),
         f" · {snap.elapsed:.0f} s · simulator ",
         ("done" if snap.simulator_done else f"{snap.remaining:.0f} s left", "cyan"),
-        f" · API {info.api_url} · data {info.data.root}",
+        f" · job {info.job_version} · API {info.api_url} · data {info.data.root}",
     )
     parts: list[Any] = [header, pipeline_table(snap), samples_table(snap)]
     if snap.rejection_examples:
@@ -121,7 +121,7 @@ def _behind(snap: DemoSnapshot, info: RuntimeInfo) -> list[str]:
 def summary(snap: DemoSnapshot, info: RuntimeInfo) -> Panel:
     lines = [
         f"events: {snap.accepted} accepted, {snap.rejected} rejected ({snap.sent} sent)",
-        f"job: read {snap.stats.job.source_records if snap.stats.job else '?'} events; "
+        f"job {info.job_version}: read {snap.stats.job.source_records if snap.stats.job else '?'} events; "
         f"insights: {sum(snap.stats.insights_by_type.values())} "
         + "("
         + ", ".join(f"{k} {v}" for k, v in sorted(snap.stats.insights_by_type.items()))
@@ -131,7 +131,7 @@ def summary(snap: DemoSnapshot, info: RuntimeInfo) -> Panel:
         *_behind(snap, info),
         "",
         f"files: archive {info.data.archive}",
-        f"       insights {info.data.insights}",
+        f"       insights {info.version.insights}",
         f"       logs {info.data.logs}",
         f"run it yourself: kappa local up --data-dir {info.data.root}",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kappa.local.active_version import ActiveVersionError
 from kappa.local.flink_job import FlinkJobError
 from kappa.local.function_host import FunctionInitError
 from kappa.local.paths import DataDirBusyError
@@ -10,6 +11,7 @@ from kappa.local.state_snapshot import StateSnapshotError
 from stacks.config import ConfigError
 
 RUNTIME_ERRORS: tuple[type[BaseException], ...] = (
+    ActiveVersionError,
     FlinkJobError,
     FunctionInitError,
     DataDirBusyError,

@@ -59,6 +59,9 @@ class FlinkJobSettings:
     python: str = sys.executable
     restart_attempts: int = 3
     """Restarts after a task failure before the job fails for good (and the runtime says so)."""
+    checkpoint_root: Path | None = None
+    """Checkpoints go to `<root>/checkpoints` and a start resumes from the newest one anywhere under `<root>`;
+    default: the data directory's `flink/`. Each job version has its own (its checkpoints fit only its job)."""
     extra_config: dict[str, str] = field(default_factory=dict)
 
 
@@ -132,7 +135,7 @@ def flink_config(settings: FlinkJobSettings, data: DataDir, defaults: dict[str, 
         "execution.runtime-mode": "STREAMING",
         "execution.checkpointing.interval": f"{settings.checkpoint_interval_ms}ms",
         "execution.checkpointing.storage": "filesystem",
-        "execution.checkpointing.dir": data.checkpoints.as_uri(),
+        "execution.checkpointing.dir": ((settings.checkpoint_root or data.flink) / "checkpoints").as_uri(),
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "execution.checkpointing.num-retained": "2",
         "execution.checkpointing.min-pause": "0ms",
@@ -169,7 +172,7 @@ class FlinkJob:
         self.settings = settings
         self.data = data
         self.log_path = data.logs / "flink-job.log"
-        self.properties_path = data.flink / "application_properties.json"
+        self.properties_path = data.flink_properties
         self.restored_from: Path | None = None
         self.job_id: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -183,7 +186,7 @@ class FlinkJob:
         self._write_config(home)
         write_atomically(self.properties_path, json.dumps(self.settings.properties, indent=2).encode())
         self._stop_leftover()
-        self.restored_from = latest_checkpoint(self.data.flink) if restore else None
+        self.restored_from = latest_checkpoint(self.checkpoint_root) if restore else None
         self._prune_checkpoints(keep=self.restored_from)
         command = [str(home / "bin" / "flink"), "run", "--target", "local"]
         if self.restored_from is not None:
@@ -204,10 +207,10 @@ class FlinkJob:
             "PYTHONUNBUFFERED": "1",
             # The job's Python side keeps temporary files (and, if the job chooses a directory under the
             # temp dir for its checkpoints, those too) inside the data directory, where a restart finds them.
-            "TMPDIR": str(self.data.flink / "tmp"),
+            "TMPDIR": str(self.checkpoint_root / "tmp"),
         }
         self.data.logs.mkdir(parents=True, exist_ok=True)
-        (self.data.flink / "tmp").mkdir(parents=True, exist_ok=True)
+        (self.checkpoint_root / "tmp").mkdir(parents=True, exist_ok=True)
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             started = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -251,6 +254,11 @@ class FlinkJob:
             f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n"
         )
         return launcher
+
+    @property
+    def checkpoint_root(self) -> Path:
+        """Where this job's checkpoints are written and looked for."""
+        return self.settings.checkpoint_root or self.data.flink
 
     @property
     def _pid_path(self) -> Path:
@@ -349,7 +357,7 @@ class FlinkJob:
         """Drop checkpoints of earlier runs except the one we restore from (each run makes its own)."""
         if keep is None:
             return
-        for job_dir in {chk.parent for chk in completed_checkpoints(self.data.flink)} - {keep.parent}:
+        for job_dir in {chk.parent for chk in completed_checkpoints(self.checkpoint_root)} - {keep.parent}:
             shutil.rmtree(job_dir, ignore_errors=True)
 
 

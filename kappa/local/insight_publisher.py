@@ -10,6 +10,10 @@ has finished with (`mark_done`); their ids are appended to `done_ids_path`. On s
 file is read again and only insights not yet done are published, so an insight that was on the stream
 but not yet delivered when the runtime stopped is published again, and nothing is published twice.
 Insight ids are deterministic (same inputs → same id), which also makes a job re-run from scratch safe.
+
+After a cut-over to a new job version (`kappa.local.active_version`) the publisher reads that version's
+folder with the same done ids, so what the old version delivered is not published again, and `deliver_from`
+holds back the new version's insights about moments before the switch's overlap (history, not news).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from events.timefmt import parse_rfc3339
 from kappa.local.kinesis_shards import StreamRecord
 
 log = logging.getLogger(__name__)
@@ -67,6 +73,21 @@ def _folder_stamps(root: Path) -> dict[str, int]:
     return stamps
 
 
+def read_done_ids(path: Path) -> set[str]:
+    """The insight ids in a done-ids file (one per line; none if the file does not exist)."""
+    if not path.exists():
+        return set()
+    return {line for line in path.read_text().splitlines() if line}
+
+
+def occurred_before(insight: dict[str, Any], moment: datetime) -> bool:
+    """True when the insight's event time is before `moment`; an unreadable time counts as not before."""
+    try:
+        return parse_rfc3339(str(insight["occurred_at"])) < moment
+    except (KeyError, ValueError):
+        return False
+
+
 def read_insights(path: Path) -> tuple[list[dict[str, Any]], int]:
     """The insights in one file, and how many lines were not valid insight JSON."""
     raw = path.read_bytes()
@@ -100,13 +121,16 @@ class InsightPublisher:
         *,
         poll_seconds: float = 0.2,
         observers: list[InsightObserver] | None = None,
+        deliver_from: datetime | None = None,
     ) -> None:
+        """`deliver_from`: insights about earlier moments (`occurred_at`) are not published (after a cut-over)."""
         self._kinesis = kinesis
         self._stream_name = stream_name
         self._root = insights_root
         self._done_path = done_ids_path
         self._poll_seconds = poll_seconds
         self._observers = list(observers or [])
+        self._deliver_from = deliver_from
         self._lock = threading.Lock()
         self._done: set[str] = set()
         self._published: set[str] = set()
@@ -118,6 +142,8 @@ class InsightPublisher:
         self.published_by_type: Counter[str] = Counter()
         self.invalid_lines = 0
         self.skipped_already_done = 0
+        self.skipped_before_switch = 0
+        """Insights not published because they are about moments before `deliver_from`."""
         self.error: BaseException | None = None
 
     def add_observer(self, observer: InsightObserver) -> None:
@@ -125,8 +151,7 @@ class InsightPublisher:
 
     def load(self) -> InsightPublisher:
         """Read which insights were delivered in earlier runs."""
-        if self._done_path.exists():
-            self._done = {line for line in self._done_path.read_text().splitlines() if line}
+        self._done = read_done_ids(self._done_path)
         return self
 
     @property
@@ -158,6 +183,9 @@ class InsightPublisher:
                     insight_id = insight["insight_id"]
                     if insight_id in self._done or insight_id in self._published:
                         self.skipped_already_done += 1
+                        continue
+                    if self._deliver_from is not None and occurred_before(insight, self._deliver_from):
+                        self.skipped_before_switch += 1
                         continue
                     fresh.append(insight)
                     self._published.add(insight_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kappa.local.active_version import RuntimeVersion
 from kappa.local.paths import DataDir
 from stacks.config import AppConfig
 
@@ -18,13 +19,17 @@ ARCHIVE_MONITOR_INTERVAL_MS = 250
 
 
 def local_job_properties(
-    config: AppConfig, data: DataDir, *, checkpoint_interval_ms: int
+    config: AppConfig, data: DataDir, *, checkpoint_interval_ms: int, version: RuntimeVersion | None = None
 ) -> list[dict[str, Any]]:
-    """The property groups `flink_app/settings.py` reads, with the environment's `processing` settings."""
+    """The property groups `flink_app/settings.py` reads, with the environment's `processing` settings.
+
+    `version` (default: cdk.json's, writing `<data>/insights`) names the job version and its output folders;
+    its own property groups (a version cut over to) are merged by the caller, over any other overrides.
+    """
     processing = config.processing
     groups: dict[str, dict[str, str]] = {
         "job": {
-            "job_version": processing.job_version,
+            "job_version": version.job_version if version else processing.job_version,
             "parallelism": str(processing.parallelism),
             "python.execution_mode": "thread",
             "checkpoint.interval_ms": str(checkpoint_interval_ms),
@@ -34,9 +39,40 @@ def local_job_properties(
             "files.path": str(data.archive),
             "files.monitor_interval_ms": str(ARCHIVE_MONITOR_INTERVAL_MS),
         },
-        "sink": {"type": "files", "files.path": str(data.insights)},
-        "diagnostics": {"type": "files", "files.path": str(data.diagnostics)},
+        "sink": {"type": "files", "files.path": str(version.insights if version else data.insights)},
+        "diagnostics": {
+            "type": "files",
+            "files.path": str(version.diagnostics if version else data.diagnostics),
+        },
     }
     for group_id, values in processing.job_properties.items():
         groups.setdefault(group_id, {}).update(values)
     return [{"PropertyGroupId": group_id, "PropertyMap": values} for group_id, values in groups.items()]
+
+
+def merge_property_groups(
+    groups: list[dict[str, Any]], *overrides: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    """`groups` with each of `overrides` merged over it in turn (key by key within a group)."""
+    merged = {group["PropertyGroupId"]: dict(group["PropertyMap"]) for group in groups}
+    for override in overrides:
+        for group_id, values in override.items():
+            merged.setdefault(group_id, {}).update(values)
+    return [{"PropertyGroupId": group_id, "PropertyMap": values} for group_id, values in merged.items()]
+
+
+def runtime_job_properties(
+    config: AppConfig,
+    data: DataDir,
+    version: RuntimeVersion,
+    *,
+    checkpoint_interval_ms: int,
+    overrides: dict[str, dict[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """What the runtime's job runs with: cdk.json's settings, then `overrides` (e.g. the demo's short
+    timeouts), then the version's own properties (a version cut over to computes what it was replayed with)."""
+    return merge_property_groups(
+        local_job_properties(config, data, checkpoint_interval_ms=checkpoint_interval_ms, version=version),
+        overrides or {},
+        version.job_properties,
+    )

@@ -22,9 +22,13 @@ class DataDir:
     <root>/insights/            the Flink job's committed insight files (its files sink)
     <root>/diagnostics/         the job's late events and duplicate counts
     <root>/flink/               generated job properties and Flink config, retained checkpoints
-    <root>/state/               what the AWS stand-ins must remember across restarts
+    <root>/state/               what the AWS stand-ins must remember across restarts, the active job version
     <root>/logs/                one log per Lambda function, the Flink job and the runtime
+    <root>/versions/<version>/  a replayed job version (`kappa replay`); after `kappa cutover` to it, its
+                                runtime output under `live/` (insights, diagnostics, checkpoints)
     ```
+    Until the first cut-over the runtime runs cdk.json's job version and writes `insights/`, `diagnostics/`
+    and `flink/checkpoints/` (see `kappa.local.active_version`).
     """
 
     root: Path
@@ -58,6 +62,11 @@ class DataDir:
         return self.flink / "conf"
 
     @property
+    def flink_properties(self) -> Path:
+        """The application properties the runtime's job last started with (Managed Flink's shape)."""
+        return self.flink / "application_properties.json"
+
+    @property
     def checkpoints(self) -> Path:
         return self.flink / "checkpoints"
 
@@ -68,6 +77,15 @@ class DataDir:
     @property
     def logs(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def versions(self) -> Path:
+        return self.root / "versions"
+
+    @property
+    def insights_done_ids(self) -> Path:
+        """Ids of the insights the fan-out has finished with (the publisher's exactly-once record)."""
+        return self.state / "insights-done.ids"
 
     def create(self) -> DataDir:
         for folder in (

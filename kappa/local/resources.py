@@ -34,9 +34,9 @@ class LocalResources:
     """What the webhook Lambdas read (table names, queue URLs, key id)."""
 
 
-def insights_stream_name(config: AppConfig) -> str:
-    """The stream the job version writes and the fan-out reads."""
-    return config.names.insights_stream(config.processing.job_version)
+def insights_stream_name(config: AppConfig, job_version: str | None = None) -> str:
+    """The stream the job version (default: cdk.json's) writes and the fan-out reads."""
+    return config.names.insights_stream(job_version or config.processing.job_version)
 
 
 def create_stream(kinesis: Any, name: str, settings: StreamConfig) -> None:
@@ -47,13 +47,14 @@ def create_stream(kinesis: Any, name: str, settings: StreamConfig) -> None:
     kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
 
 
-def create_resources(aws: AwsClients, config: AppConfig) -> LocalResources:
-    """Streams (raw, insights), then the delivery resources (tables, queues, signing key)."""
+def create_resources(aws: AwsClients, config: AppConfig, *, job_version: str | None = None) -> LocalResources:
+    """Streams (raw, and the insights stream of `job_version`, default cdk.json's), then the delivery
+    resources (tables, queues, signing key)."""
     from kappa.webhooks.local_resources import create_webhook_resources
 
     names = config.names
     create_stream(aws.kinesis, names.raw_stream, config.ingestion.raw_stream)
-    insights = insights_stream_name(config)
+    insights = insights_stream_name(config, job_version)
     create_stream(aws.kinesis, insights, config.processing.insights_stream)
     webhooks = create_webhook_resources(dynamodb=aws.dynamodb, sqs=aws.sqs, kms=aws.kms, names=names)
     dead_letter_arn = aws.sqs.get_queue_attributes(

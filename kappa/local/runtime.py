@@ -13,6 +13,10 @@ Start order puts the slow part first (the Flink job's JVM) and opens the API las
 Stop order is the reverse of the data flow, so nothing accepted is lost: API closed → raw stream
 drained to the archive → job stopped (its last checkpoint stays) → last insight files published →
 mappings stopped → moto state snapshotted → workers and moto stopped.
+
+The job version it runs is cdk.json's until `kappa cutover --data-dir` switches it
+(`kappa.local.active_version`): then the job, its output folder, its checkpoints and the insights stream
+are the new version's, and the publisher feeds the fan-out from them.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kappa.local.active_version import RuntimeVersion, runtime_version
 from kappa.local.api_gateway import ApiExchange, ApiGatewayFront
 from kappa.local.api_keys import ApiKey, ApiKeyRing
 from kappa.local.aws_endpoint import AwsClients, MotoServer, fake_credentials
@@ -45,6 +50,7 @@ from kappa.local.flink_status import FlinkStatusReader, JobStatus
 from kappa.local.function_host import FunctionHost
 from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
 from kappa.local.insight_publisher import InsightPublisher
+from kappa.local.job_properties import merge_property_groups, runtime_job_properties
 from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
 from kappa.local.ports import require_free
 from kappa.local.queue_mapping import QueueMappingSettings, SqsEventSourceMapping
@@ -66,9 +72,12 @@ class RuntimeOptions:
     env_name: str | None = None
     flink_main: Path = REPO_ROOT / "flink_app" / "main.py"
     job_properties: PropertiesFactory | None = None
-    """Builds the job's application properties; default: `kappa.local.job_properties.local_job_properties`."""
+    """Builds the job's application properties; default: `kappa.local.job_properties.local_job_properties`.
+    A factory decides where the job writes: it must be the runtime version's folder (`<data>/insights`
+    until a cut-over)."""
     job_property_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Merged over the generated property groups (e.g. the demo's short abandonment timeout)."""
+    """Merged over the generated property groups (e.g. the demo's short abandonment timeout). A version cut
+    over to runs with the properties it was replayed with, merged over these."""
     checkpoint_interval_ms: int = 500
     archive_buffer_seconds: float = 0.5
     poll_seconds: float = 0.2
@@ -87,6 +96,8 @@ class RuntimeInfo:
     insights_stream: str
     restored_from: Path | None
     job_id: str | None
+    job_version: str
+    version: RuntimeVersion
 
 
 @dataclass(frozen=True)
@@ -138,7 +149,8 @@ class LocalRuntime:
         self._snapshot: StateSnapshot | None = None
         self._job_status = FlinkStatusReader(self.data.logs / "flink")
         self._last_job_status: JobStatus | None = None
-        self._output_watch = JobOutputWatch(self.data)
+        self.version: RuntimeVersion | None = None
+        self._output_watch: JobOutputWatch | None = None
         self._snapshot_due = threading.Event()
         self._supervisor_stop = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -175,9 +187,17 @@ class LocalRuntime:
         require_java()
         self.data.create()
         self._lock_file = DataDirLock(self.data).acquire()
+        self.version = version = runtime_version(self.config, self.data)
+        for folder in (version.insights, version.diagnostics, version.checkpoint_root):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._output_watch = JobOutputWatch(version.insights, version.checkpoint_root)
         self.keys = ApiKeyRing.load_or_create(self.data.api_keys, self.config.ingestion.producers)
 
-        self._progress("starting the Flink job (JVM start and job submission take 10-30 s)")
+        switched = f", cut over from {version.switch.previous_version}" if version.switch is not None else ""
+        self._progress(
+            f"starting the Flink job, version {version.job_version}{switched} "
+            "(JVM start and job submission take 10-30 s)"
+        )
         self.job = FlinkJob(self._job_settings(), self.data).start()
 
         self._progress("starting the AWS stand-in (moto) and creating the stacks' resources")
@@ -195,7 +215,7 @@ class LocalRuntime:
         saved = self._snapshot.load()
         if saved is not None:
             self._snapshot.restore_keys(saved)
-        self.resources = create_resources(self.aws, self.config)
+        self.resources = create_resources(self.aws, self.config, job_version=version.job_version)
         if saved is not None:
             restored = self._snapshot.restore_data(saved, self.resources.queue_urls)
             self._progress(f"restored webhook state from {self._snapshot.path}: {restored}")
@@ -228,9 +248,10 @@ class LocalRuntime:
             InsightPublisher(
                 self.aws.kinesis,
                 self.resources.insights_stream,
-                self.data.insights,
-                self.data.state / "insights-done.ids",
+                version.insights,
+                self.data.insights_done_ids,
                 poll_seconds=options.poll_seconds,
+                deliver_from=version.deliver_from,
             )
             .load()
             .start()
@@ -285,6 +306,8 @@ class LocalRuntime:
             insights_stream=self.resources.insights_stream,
             restored_from=self.job.restored_from,
             job_id=self.job.job_id,
+            job_version=version.job_version,
+            version=version,
         )
         return self.info
 
@@ -328,20 +351,28 @@ class LocalRuntime:
     # ------------------------------------------------------------------ parts
 
     def _job_settings(self) -> FlinkJobSettings:
+        version = self.version
+        assert version is not None
         if self.options.job_properties is not None:
-            properties = self.options.job_properties(self.config, self.data)
-        else:
-            from kappa.local.job_properties import local_job_properties
-
-            properties = local_job_properties(
-                self.config, self.data, checkpoint_interval_ms=self.options.checkpoint_interval_ms
+            properties = merge_property_groups(
+                self.options.job_properties(self.config, self.data),
+                self.options.job_property_overrides,
+                version.job_properties,
             )
-        properties = _merge_property_groups(properties, self.options.job_property_overrides)
+        else:
+            properties = runtime_job_properties(
+                self.config,
+                self.data,
+                version,
+                checkpoint_interval_ms=self.options.checkpoint_interval_ms,
+                overrides=self.options.job_property_overrides,
+            )
         return FlinkJobSettings(
             main=self.options.flink_main,
             properties=properties,
             checkpoint_interval_ms=self.options.checkpoint_interval_ms,
             parallelism=self.config.processing.parallelism,
+            checkpoint_root=version.checkpoint_root,
         )
 
     def _wait_for_job(self) -> None:
@@ -384,7 +415,7 @@ class LocalRuntime:
             )
             self.job.stop()
             aside.mkdir(parents=True, exist_ok=True)
-            for job_dir in {chk.parent for chk in completed_checkpoints(self.data.flink)}:
+            for job_dir in {chk.parent for chk in completed_checkpoints(self.job.checkpoint_root)}:
                 shutil.move(str(job_dir), str(aside / job_dir.name))
             self.job = FlinkJob(self._job_settings(), self.data).start(restore=False)
             self.job.wait_submitted(self.options.flink_start_timeout_seconds)
@@ -439,7 +470,8 @@ class LocalRuntime:
                     self._last_job_status = status
                     if status.state in ("FAILED", "FAILING", "CANCELED", "FINISHED"):
                         self._note(f"the Flink job is {status.state}; see {self.data.logs / 'flink'}")
-                    for problem in self._output_watch.problems(status):
+                    watch = self._output_watch
+                    for problem in watch.problems(status) if watch is not None else []:
                         self._note(problem)
         for part, error in (
             ("Firehose stand-in", self.archive and self.archive.error),
@@ -526,33 +558,25 @@ class JobOutputWatch:
       row-format part file is committed only on the first checkpoint after it rolled.
     """
 
-    def __init__(self, data: DataDir) -> None:
-        self._data = data
+    def __init__(self, insights: Path, checkpoint_root: Path) -> None:
+        self._insights = insights
+        self._checkpoint_root = checkpoint_root
         self._first_seen: dict[str, float] = {}
 
     def problems(self, status: JobStatus, *, now: float | None = None) -> list[str]:
         now = time.monotonic() if now is None else now
         found = []
-        if status.checkpoints_completed >= 3 and not completed_checkpoints(self._data.flink):
+        if status.checkpoints_completed >= 3 and not completed_checkpoints(self._checkpoint_root):
             found.append(
-                f"the Flink job completes checkpoints, but none under {self._data.flink}: it sets its own "
+                f"the Flink job completes checkpoints, but none under {self._checkpoint_root}: it sets its own "
                 "checkpoint directory, so a restart cannot resume where it stopped"
             )
-        open_files = {p.name for p in self._data.insights.glob(".*inprogress*") if p.stat().st_size > 0}
+        open_files = {p.name for p in self._insights.glob(".*inprogress*") if p.stat().st_size > 0}
         self._first_seen = {name: self._first_seen.get(name, now) for name in open_files}
         if any(now - seen > STUCK_OUTPUT_SECONDS for seen in self._first_seen.values()):
             found.append(
                 f"insights have waited more than {STUCK_OUTPUT_SECONDS:.0f} s in an in-progress file in "
-                f"{self._data.insights}: the job's files sink must roll part files about as often as it "
+                f"{self._insights}: the job's files sink must roll part files about as often as it "
                 "checkpoints, or nothing is committed and delivered"
             )
         return found
-
-
-def _merge_property_groups(
-    groups: list[dict[str, Any]], overrides: dict[str, dict[str, str]]
-) -> list[dict[str, Any]]:
-    merged = {group["PropertyGroupId"]: dict(group["PropertyMap"]) for group in groups}
-    for group_id, values in overrides.items():
-        merged.setdefault(group_id, {}).update(values)
-    return [{"PropertyGroupId": group_id, "PropertyMap": values} for group_id, values in merged.items()]

@@ -1,8 +1,10 @@
 """Kappa replay on the local runtime's data directory: run a job version over the archive, read its insights.
 
 The runtime's archive (`<data>/archive`, Firehose's layout) is the local log. A replayed version runs the
-real Flink job, bounded, over all of it and writes to `<data>/versions/<version>/insights`; the running
-version's insights are the runtime's `<data>/insights`.
+real Flink job, bounded, over all of it and writes to `<data>/versions/<version>/insights`, with the running
+version's properties as the template (as in AWS, where the running application is the template). The
+running version's insights are the runtime's own output folder (`<data>/insights` until a cut-over, see
+`kappa.local.active_version`); `kappa cutover --data-dir` is `kappa.replay.local_cutover`.
 """
 
 from __future__ import annotations
@@ -17,52 +19,77 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from events.timefmt import parse_rfc3339
+from events.timefmt import format_rfc3339, parse_rfc3339, utc_now
+from kappa.local.active_version import ActiveVersion, runtime_version
 from kappa.local.insight_publisher import committed_files, read_insights
-from kappa.local.job_properties import local_job_properties
-from kappa.local.paths import DataDir
+from kappa.local.job_properties import local_job_properties, merge_property_groups
+from kappa.local.paths import DataDir, write_atomically
 from kappa.replay.aws import ReplayError
 from stacks.config import AppConfig, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLINK_MAIN = REPO_ROOT / "flink_app" / "main.py"
+REPLAY_RECORD = "replay.json"
+"""Written into a version's folder when its replay finished; a cut-over needs it."""
+REPLAY_CHECKPOINT_INTERVAL_MS = 1000
 
 
 class LocalReplay:
-    """`kappa replay/compare` against one data directory (the runtime need not be running)."""
+    """`kappa replay/compare/cutover` against one data directory (the runtime need not be running)."""
 
     def __init__(self, data_dir: Path | str, *, config: AppConfig | None = None) -> None:
         self.data = DataDir.at(data_dir)
         self.config = config or load_config()
 
     def version_dir(self, job_version: str) -> Path:
-        return self.data.root / "versions" / job_version
+        return self.data.versions / job_version
 
-    def insights_dir(self, job_version: str) -> Path:
-        """Where a version's insights are: a replayed version's folder, else the runtime's own output."""
-        replayed = self.version_dir(job_version) / "insights"
-        if replayed.exists():
-            return replayed
-        if job_version == self.config.processing.job_version and self.data.insights.exists():
-            return self.data.insights
-        known = (
-            sorted(p.name for p in (self.data.root / "versions").glob("*"))
-            if (self.data.root / "versions").exists()
-            else []
-        )
+    def insights_dirs(self, job_version: str) -> list[Path]:
+        """Where a version's insights are: the runtime's output if the runtime ran it, then its replay's."""
+        ran = runtime_version(self.config, self.data)
+        folders = [
+            folder
+            for folder in (ran.outputs.get(job_version), self.version_dir(job_version) / "insights")
+            if folder is not None and folder.exists()
+        ]
+        if folders:
+            return folders
+        known = sorted(p.name for p in self.data.versions.glob("*")) if self.data.versions.exists() else []
         raise ReplayError(
             f"no insights of job version {job_version!r} in {self.data.root} "
-            f"(the runtime's version is {self.config.processing.job_version!r}; replayed: {', '.join(known) or 'none'})"
+            f"(the runtime's version is {ran.job_version!r}; replayed: {', '.join(known) or 'none'})"
         )
 
+    def insights_dir(self, job_version: str) -> Path:
+        """The main folder of a version's insights (see `insights_dirs`)."""
+        return self.insights_dirs(job_version)[0]
+
+    def template(self) -> dict[str, dict[str, str]]:
+        """The running version's property groups: what the runtime's job last started with, if that was the
+        version the runtime runs now; else cdk.json's with that version's own (replayed) properties."""
+        running = runtime_version(self.config, self.data)
+        if self.data.flink_properties.exists():
+            last = {
+                group["PropertyGroupId"]: dict(group["PropertyMap"])
+                for group in json.loads(self.data.flink_properties.read_text())
+            }
+            if last.get("job", {}).get("job_version") == running.job_version:
+                return last
+        groups = merge_property_groups(
+            local_job_properties(
+                self.config, self.data, checkpoint_interval_ms=REPLAY_CHECKPOINT_INTERVAL_MS, version=running
+            ),
+            running.job_properties,
+        )
+        return {group["PropertyGroupId"]: group["PropertyMap"] for group in groups}
+
     def properties(self, job_version: str, overrides: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
-        """The runtime's job properties with this version, a bounded archive source and its own outputs."""
-        groups = {
-            group["PropertyGroupId"]: dict(group["PropertyMap"])
-            for group in local_job_properties(self.config, self.data, checkpoint_interval_ms=1000)
-        }
+        """The running version's job properties with this version, a bounded archive source and its own outputs."""
+        groups = self.template()
         out = self.version_dir(job_version)
-        groups["job"]["job_version"] = job_version
+        job = groups.setdefault("job", {})
+        job["job_version"] = job_version
+        job["checkpoint.interval_ms"] = str(REPLAY_CHECKPOINT_INTERVAL_MS)
         groups["source"] = {
             "type": "files",
             "files.path": str(self.data.archive),
@@ -120,23 +147,45 @@ class LocalReplay:
                 + "\n".join(tail)
             )
         count = sum(1 for _ in self.read_insights(job_version))
+        record = {"job_version": job_version, "finished_at": format_rfc3339(utc_now()), "insights": count}
+        write_atomically(out / REPLAY_RECORD, json.dumps(record, indent=2).encode())
         progress(f"{job_version}: {count} insights in {time.monotonic() - started:.0f} s")
         return out / "insights"
 
     def read_insights(
         self, job_version: str, start: datetime | None = None, end: datetime | None = None
     ) -> Iterator[dict[str, Any]]:
-        """A version's committed insights whose event time lies in [start, end)."""
-        for path in committed_files(self.insights_dir(job_version)):
-            insights, _invalid = read_insights(path)
-            for insight in insights:
-                moment = parse_rfc3339(insight["occurred_at"])
-                if (start is None or start <= moment) and (end is None or moment < end):
-                    yield insight
+        """A version's committed insights whose event time lies in [start, end).
 
-    def cutover(self, to_version: str, *, progress: Callable[[str], None] = print) -> None:
-        raise ReplayError(
-            "local cut-over is not available yet: the local runtime always delivers its own job version's "
-            f"insights; set processing.job_version to {to_version!r} (and its job_properties) in cdk.json "
-            "and restart `kappa local up`"
-        )
+        A version the runtime ran after its replay has both folders; the runtime's output re-derives what the
+        replay wrote (same ids), so an id already read from an earlier folder is not read again.
+        """
+        seen: set[str] = set()
+        for folder in self.insights_dirs(job_version):
+            in_folder: set[str] = set()
+            for path in committed_files(folder):
+                insights, _invalid = read_insights(path)
+                for insight in insights:
+                    if insight["insight_id"] in seen:
+                        continue
+                    in_folder.add(insight["insight_id"])
+                    moment = parse_rfc3339(insight["occurred_at"])
+                    if (start is None or start <= moment) and (end is None or moment < end):
+                        yield insight
+            seen |= in_folder
+
+    def cutover(
+        self,
+        to_version: str,
+        *,
+        overlap_seconds: int = 900,
+        progress: Callable[[str], None] = print,
+        now: datetime | None = None,
+    ) -> ActiveVersion:
+        """Make the replayed `to_version` the version the runtime runs and delivers from its next start."""
+        from kappa.replay.local_cutover import cut_over, describe_cutover
+
+        active = cut_over(self.data, self.config, to_version, overlap_seconds=overlap_seconds, now=now)
+        for line in describe_cutover(self.data, active):
+            progress(line)
+        return active

@@ -11,12 +11,17 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from kappa.cli import app
+from kappa.commands.local import describe
 from kappa.local import flink_job
+from kappa.local.active_version import runtime_version, write_active_version
+from kappa.local.api_keys import ApiKey
 from kappa.local.demo_session import DemoSnapshot
 from kappa.local.demo_view import describe_insight, live_view, summary
 from kappa.local.flink_status import JobStatus
 from kappa.local.paths import DataDir
 from kappa.local.runtime import RuntimeInfo, RuntimeStats
+from stacks.config import load_config
+from tests.kappa.local.test_active_version import active_version_file
 
 runner = CliRunner()
 
@@ -58,11 +63,17 @@ def snapshot() -> DemoSnapshot:
     )  # fmt: skip
 
 
-def test_demo_view_and_summary_render(tmp_path: Path) -> None:
-    info = RuntimeInfo(
-        api_url="http://127.0.0.1:1", aws_endpoint="http://127.0.0.1:2", producer_keys=[], admin_key=None,  # type: ignore[arg-type]
-        data=DataDir.at(tmp_path), raw_stream="raw", insights_stream="ins", restored_from=None, job_id="j",
+def runtime_info(data: DataDir) -> RuntimeInfo:
+    version = runtime_version(load_config(), data)
+    return RuntimeInfo(
+        api_url="http://127.0.0.1:1", aws_endpoint="http://127.0.0.1:2", producer_keys=[ApiKey("p", "p-id", "k", "producer", 10, 20)],
+        admin_key=ApiKey("admin", "a-id", "a", "admin", 10, 20), data=data, raw_stream="raw", insights_stream="ins",
+        restored_from=None, job_id="j", job_version=version.job_version, version=version,
     )  # fmt: skip
+
+
+def test_demo_view_and_summary_render(tmp_path: Path) -> None:
+    info = runtime_info(DataDir.at(tmp_path))
     console = Console(record=True, width=160)
     console.print(live_view(snapshot(), info))
     console.print(summary(snapshot(), info))
@@ -72,6 +83,24 @@ def test_demo_view_and_summary_render(tmp_path: Path) -> None:
     assert "user u1 left 1 item(s) worth 12.5 EUR" in text
     assert "something to fix" in text
     assert str(tmp_path / "archive") in text
+    assert f"job {load_config().processing.job_version}" in text
+
+
+def test_local_up_says_which_job_version_runs_and_since_which_cutover(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path).create()
+    console = Console(record=True, width=200)
+    console.print(describe(runtime_info(data)))
+    before = console.export_text()
+    assert f"version {load_config().processing.job_version}" in before
+    assert "cdk.json's processing.job_version" in before
+    # GIVEN a cut-over to v2 was recorded
+    write_active_version(data, active_version_file("v2", previous="v1"))
+    console.print(describe(runtime_info(data)))
+    after = console.export_text()
+    assert "version v2" in after
+    assert "cut over from v1 at 2026-11-25T12:00:00.000Z" in after
+    assert "from event time 2026-11-25T11:45:00.000Z on" in after
+    assert str(data.versions / "v2" / "live" / "insights") in after
 
 
 def test_unknown_insight_shape_is_shown_not_crashed() -> None:

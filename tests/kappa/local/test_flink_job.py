@@ -133,6 +133,27 @@ def test_unrelated_process_in_a_stale_pid_file_is_left_alone(tmp_path: Path) -> 
     assert not (data.flink / "job.pid").exists()  # and this test process is still alive
 
 
+def test_a_job_version_with_its_own_checkpoint_root_neither_writes_nor_resumes_elsewhere(
+    tmp_path: Path,
+) -> None:
+    # GIVEN checkpoints of the previous version's job in the data directory's flink/
+    data = DataDir.at(tmp_path).create()
+    checkpoint(data.checkpoints, "v1-job", 4, mtime=100)
+    own = tmp_path / "versions" / "v2" / "live" / "flink"
+    job = flink_job.FlinkJob(
+        FlinkJobSettings(main=tmp_path / "main.py", properties=[], checkpoint_root=own), data
+    )
+    # THEN the new version's job checkpoints under its own root and finds nothing to resume there
+    assert job.checkpoint_root == own
+    assert (
+        flink_config(job.settings, data, {})["execution.checkpointing.dir"] == (own / "checkpoints").as_uri()
+    )
+    assert latest_checkpoint(job.checkpoint_root) is None
+    # AND once it has checkpointed, that is what a restart resumes from
+    mine = checkpoint(own / "checkpoints", "v2-job", 1, mtime=50)
+    assert latest_checkpoint(job.checkpoint_root) == mine
+
+
 def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kept_elsewhere(
     tmp_path: Path,
 ) -> None:
@@ -140,7 +161,7 @@ def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kep
     from kappa.local.runtime import JobOutputWatch
 
     data = DataDir.at(tmp_path).create()
-    watch = JobOutputWatch(data)
+    watch = JobOutputWatch(data.insights, data.flink)
     status = JobStatus("RUNNING", source_records=10, checkpoints_completed=5, checkpoints_failed=0)
     (data.insights / ".part-1-0-0.inprogress.abc").write_text('{"insight_id": "x"}\n')
     first = watch.problems(status, now=100.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -94,3 +95,36 @@ def test_restart_republishes_only_what_the_fanout_did_not_finish(kinesis, tmp_pa
     assert [i["insight_id"] for i in stream_contents(kinesis, "insights")] == ["metrics:0003"]
     assert second.done_count == 2
     assert second.skipped_already_done == 2
+
+
+def at(insight_doc: dict, occurred_at: str) -> dict:
+    return {**insight_doc, "occurred_at": occurred_at}
+
+
+def test_after_a_cutover_only_what_is_neither_delivered_nor_history_is_published(
+    kinesis, tmp_path: Path
+) -> None:
+    # GIVEN the old version's publisher finished insight 1 (its fan-out delivered it)
+    done = tmp_path / "state" / "done.ids"
+    old = InsightPublisher(kinesis, "insights", tmp_path / "v1", done).load()
+    write(tmp_path / "v1" / "part-1", [insight(1)], mtime=1)
+    old.scan_once()
+    old.mark_done([StreamRecord("s", "1", "k", json.dumps(insight(1)).encode(), 0.0)], "processed")
+    # AND the new version recomputed it, plus one insight before the overlap and one inside it
+    new_root = tmp_path / "versions" / "v2" / "live" / "insights"
+    write(new_root / "part-1", [
+        at(insight(1), "2026-11-25T12:00:00.000Z"),   # delivered by v1: never again
+        at(insight(2), "2026-11-25T11:44:59.999Z"),   # history before deliver_from: held back
+        at(insight(3), "2026-11-25T11:45:00.000Z"),   # at deliver_from: news
+        {**insight(4), "occurred_at": "not a time"},  # unreadable time: published, not dropped
+    ], mtime=1)  # fmt: skip
+    kinesis.delete_stream(StreamName="insights")
+    kinesis.create_stream(StreamName="insights", ShardCount=1)
+    new = InsightPublisher(
+        kinesis, "insights", new_root, done, deliver_from=datetime(2026, 11, 25, 11, 45, tzinfo=UTC)
+    ).load()
+    # WHEN the new version's publisher scans its folder
+    assert new.scan_once() == 2
+    # THEN only insights that are neither delivered nor history reach the stream
+    assert [i["insight_id"] for i in stream_contents(kinesis, "insights")] == ["metrics:0003", "metrics:0004"]
+    assert (new.skipped_already_done, new.skipped_before_switch, new.pending_count) == (1, 1, 2)
