@@ -352,6 +352,39 @@ def test_a_redelivered_batch_does_not_resend_acknowledged_deliveries(
     assert len(failing.requests) == 2
 
 
+def test_an_insight_a_new_job_version_puts_on_its_own_stream_after_a_cutover_is_not_delivered_again(
+    webhook_aws: WebhookAws,
+    fanout_env: dict[str, str],
+    receiver: Receivers,
+    lambda_context: FakeLambdaContext,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN v1 delivered an abandoned cart from its insights stream
+    endpoint = receiver()
+    subscription, _ = webhook_aws.add_subscription(endpoint.url)
+    delivered = sample_insight(1)
+    assert handler.handler(kinesis_event(delivered), lambda_context) == {"batchItemFailures": []}
+    assert len(endpoint.requests) == 1
+    # WHEN, after the cut-over, v2 recomputed it with a longer timeout (same insight id: ids do not depend on
+    # the version; new body) and put it on its own stream, next to a cart only v2 saw abandoned
+    recomputed = {**delivered, "job_version": "v2", "occurred_at": "2026-11-25T12:15:00.000Z",
+                  "emitted_at": "2026-11-26T09:00:00.000Z",
+                  "payload": {**delivered["payload"], "abandon_after_minutes": 45}}  # fmt: skip
+    only_v2 = {**sample_insight(2), "job_version": "v2"}
+    event = kinesis_event(recomputed, only_v2)
+    for record in event["Records"]:
+        record["eventSourceARN"] = record["eventSourceARN"].replace("-insights", "-insights-v2")
+    assert handler.handler(event, lambda_context) == {"batchItemFailures": []}
+    # THEN the delivery log skips the recomputed insight (same webhook-id) and only v2's new one is sent
+    webhook_ids = [r.headers["webhook-id"] for r in endpoint.requests]
+    assert webhook_ids == [
+        make_webhook_id(delivered["insight_id"], subscription.subscription_id),
+        make_webhook_id(only_v2["insight_id"], subscription.subscription_id),
+    ]
+    assert json.loads(endpoint.requests[1].body)["job_version"] == "v2"
+    assert metric_values(capsys.readouterr().out, "DuplicateDeliveriesSkipped") == [1.0]
+
+
 def test_a_paused_subscription_receives_nothing_and_its_due_retries_are_dead_lettered(
     webhook_aws: WebhookAws,
     fanout_env: dict[str, str],
