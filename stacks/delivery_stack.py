@@ -5,6 +5,10 @@ to attach `/v1/webhooks` to. The routes are built on an imported view of that AP
 this stack's own deployment of the stage, so the dependency only points from here to the API's stack (the
 pattern of CDK's "Breaking up Methods and Resources across Stacks"): the API's stack never refers back,
 and no cycle can form with the stream (processing) → ingestion chain.
+
+The fan-out may also read the other job versions' insights streams (`<prefix>-insights-*`): `kappa replay`
+creates them with the running stream's key and `kappa cutover` moves the fan-out's event source mapping onto
+one (docs/replay.md), so the role must allow it before anyone runs the cut-over.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -32,6 +37,16 @@ QUEUE_RETENTION = cdk.Duration.days(14)
 RETRY_QUEUE_MAX_RECEIVES = 5
 """A retry message whose handling fails this often (infrastructure trouble) moves to the dead-letter queue."""
 RETRY_BATCH_SIZE = 10
+STREAM_CONSUMER_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+    "kinesis:SubscribeToShard",
+)
+"""What a Lambda event source mapping needs on a Kinesis stream (Lambda developer guide). `ListStreams` is
+left out: it has no resource-level permission (it would need `*`) and the mapping does not need it."""
 RETRY_MAX_CONCURRENCY = 5
 """Retries are worked off by at most this many concurrent invocations, so a mass failure cannot starve the
 stream consumer of account concurrency."""
@@ -194,6 +209,7 @@ class DeliveryStack(cdk.Stack):
                 on_failure=event_sources.SqsDlq(self.failed_batches_queue),
             )
         )
+        self._allow_reading_other_versions_insights(names, insights_stream)
         self.fanout.invocable.add_event_source(
             event_sources.SqsEventSource(
                 self.retry_queue,
@@ -251,6 +267,27 @@ class DeliveryStack(cdk.Stack):
         cdk.CfnOutput(self, "AdminApiKeyId", value=self.admin_api_key.key_id)
         cdk.CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
         cdk.CfnOutput(self, "RetryQueueUrl", value=self.retry_queue.queue_url)
+
+    def _allow_reading_other_versions_insights(self, names: ResourceNames, current: kinesis.IStream) -> None:
+        """Read (as an event source) any insights stream of this environment, and decrypt it: after
+        `kappa cutover V2` the fan-out's mapping reads `<prefix>-insights-V2`, which `kappa replay` created
+        (so its name is known only by prefix) with the running insights stream's key."""
+        fanout = self.fanout.function
+        versions = self.format_arn(
+            service="kinesis", resource="stream", resource_name=f"{names.insights_stream()}-*"
+        )
+        fanout.add_to_role_policy(
+            iam.PolicyStatement(actions=list(STREAM_CONSUMER_ACTIONS), resources=[versions])
+        )
+        if current.encryption_key is not None:  # None: the AWS-managed aws/kinesis key, no grant needed
+            current.encryption_key.grant(fanout, "kms:Decrypt")
+        acknowledge(
+            fanout,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
+            f"{names.insights_stream()}-*]",
+            "After `kappa cutover` the fan-out consumes the new job version's insights stream, which `kappa "
+            "replay` creates at replay time: only this environment's insights streams, read-only.",
+        )
 
     def _queue(
         self, construct_id: str, name: str | None, removal: cdk.RemovalPolicy, **options: object

@@ -22,6 +22,8 @@ from events.timefmt import format_rfc3339, parse_rfc3339
 from stacks.config import AppConfig
 
 RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options"
+AWS_MANAGED_KINESIS_KEY = "alias/aws/kinesis"
+"""For a running stream without a customer-managed key; readers need no key grant for it."""
 ESM_SETTINGS = (
     "BatchSize",
     "MaximumBatchingWindowInSeconds",
@@ -166,10 +168,9 @@ class AwsReplay:
                 f"the running application {running} does not exist: deploy the stacks first (cdk deploy)"
             ) from None
         stream_name = names.insights_stream(job_version)
-        progress(f"creating insights stream {stream_name}")
-        stream_arn = self._create_stream(
-            stream_name, key_alias=f"alias/{names.insights_stream(self.config.processing.job_version)}"
-        )
+        key_id = self._stream_key(names.insights_stream(self.config.processing.job_version))
+        progress(f"creating insights stream {stream_name} (encrypted with the running stream's key {key_id})")
+        stream_arn = self._create_stream(stream_name, key_id=key_id)
         request = replay_application_request(
             template,
             config=self.config,
@@ -190,7 +191,24 @@ class AwsReplay:
         )
         return request["ApplicationName"]
 
-    def _create_stream(self, name: str, *, key_alias: str) -> str:
+    def _stream_key(self, running_stream: str) -> str:
+        """The KMS key the running insights stream is encrypted with: the replay's stream uses it too, so the
+        fan-out (granted decrypt on it by the delivery stack) can read the new stream after a cut-over. This
+        holds across cut-overs, whose streams the stacks did not create (no `alias/<stream>` exists for them)."""
+        try:
+            summary = self.kinesis.describe_stream_summary(StreamName=running_stream)[
+                "StreamDescriptionSummary"
+            ]
+        except self.kinesis.exceptions.ResourceNotFoundException:
+            raise ReplayError(
+                f"the running version's insights stream {running_stream} does not exist: deploy the stacks "
+                "first (cdk deploy), or set processing.job_version to the version the fan-out reads"
+            ) from None
+        if summary.get("EncryptionType") == "KMS" and summary.get("KeyId"):
+            return str(summary["KeyId"])
+        return AWS_MANAGED_KINESIS_KEY
+
+    def _create_stream(self, name: str, *, key_id: str) -> str:
         # A re-run of the same replay reuses its stream.
         with contextlib.suppress(self.kinesis.exceptions.ResourceInUseException):
             self.kinesis.create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
@@ -202,7 +220,7 @@ class AwsReplay:
         else:
             raise ReplayError(f"stream {name} did not become ACTIVE within 2 minutes")
         if summary.get("EncryptionType") != "KMS":
-            self.kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId=key_alias)
+            self.kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId=key_id)
         return summary["StreamARN"]
 
     def _add_logging(self, template: dict[str, Any], application: str) -> None:

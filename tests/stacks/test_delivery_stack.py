@@ -1,7 +1,8 @@
 """The delivery stack's template: tables, queues, event sources, routes, keys and least-privilege grants.
 
 One synthesis per module (cdk-nag runs during it: an unacknowledged finding fails the fixture), with a small
-upstream stack standing in for the ingestion API and the processing stack's insights stream.
+upstream stack standing in for the ingestion API and holding the processing stack's insights stream (the real
+`EventStream` construct: customer-managed key).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from aws_cdk.assertions import Match, Template
 
 from stacks.compliance import acknowledge
 from stacks.config import CDK_JSON, AppConfig, load_config
-from stacks.delivery_stack import DeliveryStack
+from stacks.constructs.event_stream import EventStream, EventStreamProps
+from stacks.delivery_stack import STREAM_CONSUMER_ACTIONS, DeliveryStack
 from stacks.lambda_build import build_function
 from tests.stacks.cdk_checks import cfn_lint, synth_stack_with_nag
 
@@ -53,7 +55,16 @@ def synthesize(config: AppConfig, tmp: Path) -> Synthesized:
         build_function(name, tmp / "lambda", sources_only=True)
     app = cdk.App(outdir=str(tmp / "cdk.out"))
     upstream = cdk.Stack(app, "Upstream")
-    stream = kinesis.Stream(upstream, "Insights", encryption=kinesis.StreamEncryption.MANAGED)
+    insights = EventStream(
+        upstream,
+        "Insights",
+        props=EventStreamProps(
+            stream_name=config.names.insights_stream(config.processing.job_version),
+            settings=config.processing.insights_stream,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            description="test stand-in for the processing stack's insights stream",
+        ),
+    )
     api = apigateway.RestApi(upstream, "Api", deploy_options=apigateway.StageOptions(stage_name="v1"))
     api.root.resource_for_path("v1/events").add_method("POST", apigateway.MockIntegration())
     for rule in UPSTREAM_ACKNOWLEDGED:
@@ -65,7 +76,7 @@ def synthesize(config: AppConfig, tmp: Path) -> Synthesized:
         "Delivery",
         settings=config.delivery,
         names=config.names,
-        insights_stream=stream,
+        insights_stream=insights.stream,
         api=api,
         api_stage_name="v1",
         retain_data=config.retain_data,
@@ -252,6 +263,28 @@ def test_grants_are_least_privilege(dev: Synthesized) -> None:
     assert not any(action.startswith("sqs:") for actions in api.values() for action in actions)
 
 
+def test_the_fanout_may_read_and_decrypt_any_job_versions_insights_stream_after_a_cutover(
+    dev: Synthesized,
+) -> None:
+    # `kappa cutover v2` maps the fan-out onto kappa-dev-insights-v2, a stream `kappa replay` created with the
+    # running insights stream's key: the role allows exactly an event source mapping's reads on this
+    # environment's insights streams, and decrypting with that key
+    statements = _statements(dev, "Fanout")
+    versions = [s for s in statements if _arn_text(s["Resource"]).endswith(":stream/kappa-dev-insights-*")]
+    assert len(versions) == 1
+    assert sorted(_as_list(versions[0]["Action"])) == sorted(STREAM_CONSUMER_ACTIONS)
+    assert ":kinesis:" in _arn_text(versions[0]["Resource"])
+    upstream = json.loads((dev.outdir / "Upstream.template.json").read_text())
+    (insights_key,) = [k for k, r in upstream["Resources"].items() if r["Type"] == "AWS::KMS::Key"]
+    decrypting = [
+        s
+        for s in statements
+        if insights_key in json.dumps(s["Resource"]) and "kms:Decrypt" in _as_list(s["Action"])
+    ]
+    assert decrypting, f"the fan-out cannot decrypt with the insights key {insights_key}: {statements}"
+    assert all(set(_as_list(s["Action"])) <= {"kms:Decrypt"} for s in decrypting)
+
+
 def test_prod_retains_data_and_never_allows_loopback_targets(prod: Synthesized) -> None:
     tables = prod.resources("AWS::DynamoDB::Table")
     assert all(t["DeletionPolicy"] == "Retain" for t in tables.values())
@@ -270,6 +303,23 @@ def _logical_id(synth: Synthesized, kind: str, prefix: str = "") -> str:
     matches = [k for k in synth.resources(kind) if k.startswith(prefix)]
     assert len(matches) == 1, matches
     return matches[0]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _arn_text(resource: Any) -> str:
+    """A resource ARN with `Fn::Join` flattened (tokens kept as their JSON), for suffix checks."""
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        separator, parts = resource["Fn::Join"]
+        return separator.join(p if isinstance(p, str) else json.dumps(p) for p in parts)
+    return json.dumps(resource) if not isinstance(resource, str) else resource
+
+
+def _statements(synth: Synthesized, function_prefix: str) -> list[dict[str, Any]]:
+    policy = next(p for k, p in synth.resources("AWS::IAM::Policy").items() if k.startswith(function_prefix))
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
 
 
 def _policy_actions(synth: Synthesized, function_prefix: str) -> dict[str, set[str]]:

@@ -136,7 +136,17 @@ def aws():
         }
 
 
-def test_start_creates_an_encrypted_stream_and_a_fresh_application(aws) -> None:
+def running_insights_stream(aws, name: str = "kappa-dev-insights-v1") -> str:
+    """The running version's insights stream as the processing stack makes it: KMS, a customer key."""
+    key_arn = boto3.client("kms", region_name="eu-west-1").create_key()["KeyMetadata"]["Arn"]
+    aws["kinesis"].create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    aws["kinesis"].start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId=key_arn)
+    return key_arn
+
+
+def test_start_creates_a_stream_with_the_running_streams_key_and_a_fresh_application(aws) -> None:
+    # GIVEN the running v1's insights stream, encrypted with the key the delivery stack lets the fan-out use
+    key_arn = running_insights_stream(aws)
     flink = FakeFlink()
     replay = AwsReplay(CONFIG, aws["kinesis"], flink, aws["lambda"], ACCOUNT, sleep=lambda _s: None)
     name = replay.start("v2", ReplaySource(), progress=lambda _m: None)
@@ -144,8 +154,9 @@ def test_start_creates_an_encrypted_stream_and_a_fresh_application(aws) -> None:
     summary = aws["kinesis"].describe_stream_summary(StreamName="kappa-dev-insights-v2")[
         "StreamDescriptionSummary"
     ]
+    # THEN v2's stream uses the same key, so the fan-out can decrypt it after a cut-over
     assert summary["EncryptionType"] == "KMS"
-    assert summary["KeyId"] == "alias/kappa-dev-insights-v1"
+    assert summary["KeyId"] == key_arn
     calls = dict(flink.calls)
     assert groups_of(calls["create_application"])["sink"]["kinesis.stream_arn"] == summary["StreamARN"]
     assert calls["start_application"]["RunConfiguration"]["ApplicationRestoreConfiguration"] == {
@@ -162,6 +173,10 @@ def test_start_refuses_the_running_version_and_a_missing_deployment(aws) -> None
     empty.applications.clear()
     with pytest.raises(ReplayError, match="deploy the stacks first"):
         AwsReplay(CONFIG, aws["kinesis"], empty, aws["lambda"], ACCOUNT).start("v2", ReplaySource())
+    # the application exists but its insights stream does not: nothing is created
+    with pytest.raises(ReplayError, match="insights stream kappa-dev-insights-v1 does not exist"):
+        replay.start("v2", ReplaySource(), progress=lambda _m: None)
+    assert aws["kinesis"].list_streams()["StreamNames"] == []
 
 
 def test_read_insights_returns_one_versions_insights_within_the_event_time_range(aws) -> None:
