@@ -18,6 +18,9 @@ TREND_PRODUCT = "p-trend"
 AFFINE_PRODUCTS = ("p-kettle", "p-teapot")
 ABANDONED_PRODUCT = "p-mug"
 LATE_ABANDONED_PRODUCT = "p-saucer"
+AFTER_CUTOVER_PRODUCT = "p-spoon"
+V2_ABANDON_AFTER_MINUTES = 2
+"""The change the cut-over test replays as v2 (the tests' v1 waits 1 minute)."""
 
 TEST_JOB_PROPERTIES = {
     "job": {"watermark.out_of_orderness_ms": "3000"},
@@ -147,3 +150,15 @@ def late_cart(builder: ScenarioBuilder) -> Step:
 
 def second_run(builder: ScenarioBuilder) -> list[Step]:
     return [Step("clock 480", builder.clock(480)), Step("clock 520", builder.clock(520))]
+
+
+def after_cutover(builder: ScenarioBuilder) -> list[Step]:
+    """New traffic for the version cut over to: a cart left alone, then event time past v2's longer timeout."""
+    b = builder
+    return [
+        Step("cart after the cut-over", [b.view("v2-abandoner", 600, AFTER_CUTOVER_PRODUCT),
+                                         b.add("v2-abandoner", 601, AFTER_CUTOVER_PRODUCT)]),
+        Step("clock 680", b.clock(680)),
+        Step("clock 740", b.clock(740)),
+        Step("clock 780", b.clock(780)),
+    ]  # fmt: skip

@@ -4,11 +4,16 @@ The first run plays `scenario.first_run` and checks the signed webhooks it must 
 cart, a recommendation from affine purchases, a trending product), that invalid events were reported to
 the producer, and that stopping leaves no process or port behind. The second run starts again on the
 same data directory and checks that nothing is delivered twice and nothing is lost (an event accepted
-just before the first run stopped still becomes its insight).
+just before the first run stopped still becomes its insight). The third run follows a Kappa change: v2
+(a longer abandonment timeout) is replayed over the archive, cut over to, and run by the runtime; nothing
+delivered before is delivered again, although v2 recomputes it, and new traffic is delivered as v2's.
+Each phase runs once per module (fixtures), in that order, on the same data directory and receiver.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,10 +23,13 @@ from typing import Any
 import httpx
 import pytest
 
+from kappa.local.active_version import ActiveVersion
 from kappa.local.insight_publisher import committed_files, read_insights
+from kappa.local.paths import DataDir
 from kappa.local.ports import is_listening
 from kappa.local.receiver import Delivery, WebhookReceiver
-from kappa.local.runtime import LocalRuntime, RuntimeOptions
+from kappa.local.runtime import LocalRuntime, RuntimeInfo, RuntimeOptions
+from kappa.replay.local import LocalReplay
 from tests.kappa.local import scenario
 from tests.kappa.local.runtime_helpers import descendants, now_utc, post_events, register, wait_for
 
@@ -153,33 +161,61 @@ def test_stop_leaves_no_process_or_port_behind(first_run: FirstRun) -> None:
     assert not any(is_listening(port) for port in first_run.ports)
 
 
-def test_restart_on_the_same_data_dir_neither_redelivers_nor_loses(first_run: FirstRun) -> None:
+@dataclass
+class SecondRun:
+    before: int
+    """Deliveries the receiver had when the second run started."""
+    info: RuntimeInfo | None = None
+    subscriptions: list[str] = field(default_factory=list)
+    late_cart_delivered: bool = False
+    nothing_lost: bool = False
+    drained: bool = False
+
+
+@pytest.fixture(scope="module")
+def second_run(first_run: FirstRun) -> SecondRun:
+    """A restart on the same data directory; event time moves on."""
     receiver = first_run.receiver
-    before = len(receiver.deliveries)
+    run = SecondRun(before=len(receiver.deliveries))
     with LocalRuntime(options(first_run.data_dir)) as runtime:
-        info = runtime.info
-        # GIVEN the job resumed from its checkpoint and the subscription survived (moto started empty)
-        assert info.restored_from is not None, (
-            f"the job did not resume from a checkpoint in {first_run.data_dir / 'flink' / 'checkpoints'} "
-            "(the runtime's config.yaml sets execution.checkpointing.dir; a job that overrides it cannot resume)"
-        )
+        run.info = info = runtime.info
         listed = httpx.get(
             f"{info.api_url}/v1/webhooks", headers={"x-api-key": info.admin_key.value}, timeout=30
         )
-        assert [item["url"] for item in listed.json()["items"]] == [receiver.url]
-        # WHEN event time moves on
+        run.subscriptions = [item["url"] for item in listed.json()["items"]]
         play(info, scenario.second_run(first_run.builder))
-        # THEN the cart accepted just before the first run stopped is reported abandoned
-        assert wait_for(lambda: found(receiver, "cart_abandoned", user_id="late-abandoner"), timeout=90)
-        # AND every insight the job committed reaches the receiver (nothing lost) ...
-        assert wait_for(lambda: _committed_ids(first_run.data_dir) <= _delivered_ids(receiver), timeout=60)
+        run.late_cart_delivered = wait_for(
+            lambda: bool(found(receiver, "cart_abandoned", user_id="late-abandoner")), timeout=90
+        )
+        run.nothing_lost = wait_for(
+            lambda: _committed_ids(first_run.data_dir / "insights") <= _delivered_ids(receiver), timeout=60
+        )
         publisher = runtime.publisher
         assert publisher is not None
-        assert wait_for(lambda: publisher.pending_count == 0, timeout=30)
+        run.drained = wait_for(lambda: publisher.pending_count == 0, timeout=30)
+    return run
+
+
+def test_restart_on_the_same_data_dir_neither_redelivers_nor_loses(
+    first_run: FirstRun, second_run: SecondRun
+) -> None:
+    receiver = first_run.receiver
+    # GIVEN the job resumed from its checkpoint and the subscription survived (moto started empty)
+    assert second_run.info is not None
+    assert second_run.info.restored_from is not None, (
+        f"the job did not resume from a checkpoint in {first_run.data_dir / 'flink' / 'checkpoints'} "
+        "(the runtime's config.yaml sets execution.checkpointing.dir; a job that overrides it cannot resume)"
+    )
+    assert second_run.subscriptions == [receiver.url]
+    # WHEN event time moved on, THEN the cart accepted just before the first run stopped is reported abandoned
+    assert second_run.late_cart_delivered
+    # AND every insight the job committed reached the receiver (nothing lost) ...
+    assert second_run.nothing_lost, _committed_ids(first_run.data_dir / "insights") - _delivered_ids(receiver)
+    assert second_run.drained
     # ... and nothing delivered before the restart was delivered again
     again = [
         d
-        for d in receiver.deliveries[before:]
+        for d in receiver.deliveries[second_run.before :]
         if d.insight and d.insight["insight_id"] in first_run.delivered_ids
     ]
     assert again == []
@@ -188,10 +224,130 @@ def test_restart_on_the_same_data_dir_neither_redelivers_nor_loses(first_run: Fi
     assert all(d.verified and not d.duplicate for d in receiver.deliveries)
 
 
-def _committed_ids(data_dir: Path) -> set[str]:
-    return {
-        i["insight_id"] for path in committed_files(data_dir / "insights") for i in read_insights(path)[0]
-    }
+@dataclass
+class CutoverRun:
+    delivered_before: set[str]
+    """Insight ids delivered by v1 (both earlier runs)."""
+    deliveries_before: int
+    forgotten_done_ids: set[str]
+    """Done ids removed before the start, as a crash between a delivery and its record would lose them."""
+    active: ActiveVersion
+    info: RuntimeInfo | None = None
+    properties: dict[str, dict[str, str]] = field(default_factory=dict)
+    new_cart_delivered: bool = False
+    drained: bool = False
+    recomputed: set[str] = field(default_factory=set)
+    """Ids v1 delivered that v2's job computed again in the runtime."""
+    publisher_skipped: int = 0
+    fanout_duplicates_skipped: int = 0
+    stats: Any = None
+
+
+@pytest.fixture(scope="module")
+def cutover_run(first_run: FirstRun, second_run: SecondRun) -> CutoverRun:
+    """Replay v2 with a 2-minute abandonment timeout, cut over, run the runtime on v2 with new traffic."""
+    data = DataDir.at(first_run.data_dir)
+    receiver = first_run.receiver
+    replay = LocalReplay(data.root)
+    quiet = lambda _message: None  # noqa: E731
+    replay.run(
+        "v2",
+        overrides={"analytics": {"abandonment.after_minutes": str(scenario.V2_ABANDON_AFTER_MINUTES)}},
+        progress=quiet,
+    )
+    # A crash right after the fan-out delivered, before the publisher recorded it, loses the newest done ids:
+    # forget every metrics id (v2 recomputes each metrics window it sees with the same id), so the fan-out's
+    # delivery log, not the publisher, must stop those from being delivered again.
+    done = data.insights_done_ids.read_text().splitlines()
+    forgotten = {line for line in done if line.startswith("metrics:")}
+    data.insights_done_ids.write_text("".join(f"{line}\n" for line in done if line not in forgotten))
+    run = CutoverRun(
+        delivered_before=_delivered_ids(receiver),
+        deliveries_before=len(receiver.deliveries),
+        forgotten_done_ids=forgotten,
+        active=replay.cutover("v2", overlap_seconds=3600, progress=quiet),
+    )
+    fanout_log = data.logs / "lambda-fanout.log"
+    log_offset = fanout_log.stat().st_size
+    with LocalRuntime(options(data.root)) as runtime:
+        run.info = info = runtime.info
+        run.properties = {
+            g["PropertyGroupId"]: g["PropertyMap"] for g in json.loads(data.flink_properties.read_text())
+        }
+        play(info, scenario.after_cutover(first_run.builder))
+        run.new_cart_delivered = wait_for(
+            lambda: bool(found(receiver, "cart_abandoned", user_id="v2-abandoner")), timeout=120
+        )
+        publisher = runtime.publisher
+        assert publisher is not None
+        run.drained = wait_for(lambda: publisher.pending_count == 0, timeout=30)
+        run.publisher_skipped = publisher.skipped_already_done
+        run.stats = runtime.stats()
+    run.recomputed = _committed_ids(info.version.insights) & run.delivered_before
+    with fanout_log.open("rb") as log:
+        log.seek(log_offset)
+        run.fanout_duplicates_skipped = _duplicates_skipped(log.read().decode(errors="replace"))
+    return run
+
+
+def test_cutover_runs_the_replayed_version_with_its_properties_in_its_own_folders(
+    cutover_run: CutoverRun,
+) -> None:
+    info = cutover_run.info
+    assert info is not None
+    assert info.job_version == "v2"
+    assert info.insights_stream.endswith("-insights-v2")
+    # v1's checkpoints belong to another job graph: v2 starts fresh, in its own folders
+    assert info.restored_from is None
+    assert info.version.insights == info.data.versions / "v2" / "live" / "insights"
+    properties = cutover_run.properties
+    assert properties["job"]["job_version"] == "v2"
+    assert properties["analytics"]["abandonment.after_minutes"] == str(scenario.V2_ABANDON_AFTER_MINUTES)
+    assert properties["sink"]["files.path"] == str(info.version.insights)
+
+
+def test_cutover_delivers_new_insights_as_v2_and_nothing_twice(
+    first_run: FirstRun, cutover_run: CutoverRun
+) -> None:
+    receiver = first_run.receiver
+    after = receiver.deliveries[cutover_run.deliveries_before :]
+    # THEN the cart left alone after the cut-over is delivered as v2's, with v2's timeout
+    assert cutover_run.new_cart_delivered, cutover_run.stats
+    (cart,) = found(receiver, "cart_abandoned", user_id="v2-abandoner")
+    assert cart["job_version"] == "v2"
+    assert cart["payload"]["abandon_after_minutes"] == scenario.V2_ABANDON_AFTER_MINUTES
+    assert cutover_run.drained
+    assert {d.insight["job_version"] for d in after if d.insight} == {"v2"}
+    # AND v2 recomputed insights v1 had delivered, yet none of them reached the receiver again ...
+    assert cutover_run.recomputed, "v2's job recomputed none of v1's delivered insights"
+    assert not {d.insight["insight_id"] for d in after if d.insight} & cutover_run.delivered_before
+    # ... stopped by the publisher's done ids, and where those were lost, by the fan-out's delivery log
+    assert cutover_run.publisher_skipped > 0
+    assert cutover_run.recomputed & cutover_run.forgotten_done_ids
+    assert cutover_run.fanout_duplicates_skipped >= len(
+        cutover_run.recomputed & cutover_run.forgotten_done_ids
+    )
+    # AND across all three runs no webhook-id and no insight id arrived twice
+    assert all(d.verified and not d.duplicate for d in receiver.deliveries)
+    webhook_ids = [d.webhook_id for d in receiver.deliveries]
+    assert len(webhook_ids) == len(set(webhook_ids))
+    insight_ids = [d.insight["insight_id"] for d in receiver.verified()]
+    assert len(insight_ids) == len(set(insight_ids))
+
+
+def _duplicates_skipped(fanout_log: str) -> int:
+    """Deliveries the fan-out skipped as already delivered, summed over its "Batch settled" log lines."""
+    total = 0
+    for line in fanout_log.splitlines():
+        if '"duplicates_skipped"' not in line:
+            continue
+        with contextlib.suppress(ValueError, TypeError):
+            total += int(json.loads(line[line.index("{") :]).get("duplicates_skipped", 0))
+    return total
+
+
+def _committed_ids(insights: Path) -> set[str]:
+    return {i["insight_id"] for path in committed_files(insights) for i in read_insights(path)[0]}
 
 
 def _delivered_ids(receiver: WebhookReceiver) -> set[str]:
