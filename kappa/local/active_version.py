@@ -4,7 +4,8 @@
 of the runtime reads it through `runtime_version`. Without the file the runtime runs cdk.json's
 `processing.job_version` in the layout it always had (`insights/`, `diagnostics/`, `flink/checkpoints/`). A
 version cut over to runs in `versions/<version>/live/` with checkpoints of its own (the previous version's
-belong to another job graph and are never restored into it) and the property groups it was replayed with.
+belong to another job graph and are never restored into it), the property groups it was replayed with, and
+the archive fed in order (`kappa.local.ordered_archive`: its first start reads all the history at once).
 
 What the publisher delivers after a cut-over (the local analogue of the AWS event source mapping that
 starts `overlap` before now): never an insight the fan-out already finished with (ids do not depend on the
@@ -67,6 +68,9 @@ class RuntimeVersion:
     """The job version one start of the runtime runs: where its job writes, and what the publisher delivers."""
 
     job_version: str
+    source: Path
+    """The folder the job's files source reads: the archive, or for a version cut over to its `ArchiveFeed`
+    (the archive in order: a new version's first start reads all of it at once)."""
     insights: Path
     diagnostics: Path
     checkpoint_root: Path
@@ -85,7 +89,7 @@ def active_version_path(data: DataDir) -> Path:
 
 
 def live_dir(data: DataDir, job_version: str) -> Path:
-    """Where the runtime runs a version it was cut over to: `insights/`, `diagnostics/`, `flink/` below."""
+    """Where the runtime runs a version it was cut over to: `source/`, `insights/`, `diagnostics/`, `flink/`."""
     return data.versions / job_version / "live"
 
 
@@ -124,6 +128,7 @@ def runtime_version(config: AppConfig, data: DataDir) -> RuntimeVersion:
         version = config.processing.job_version
         return RuntimeVersion(
             job_version=version,
+            source=data.archive,
             insights=data.insights,
             diagnostics=data.diagnostics,
             checkpoint_root=data.flink,
@@ -132,6 +137,7 @@ def runtime_version(config: AppConfig, data: DataDir) -> RuntimeVersion:
     live = live_dir(data, active.job_version)
     return RuntimeVersion(
         job_version=active.job_version,
+        source=live / "source",
         insights=live / "insights",
         diagnostics=live / "diagnostics",
         checkpoint_root=live / "flink",

@@ -36,7 +36,7 @@ def local_job_properties(
         },
         "source": {
             "type": "files",
-            "files.path": str(data.archive),
+            "files.path": str(version.source if version else data.archive),
             "files.monitor_interval_ms": str(ARCHIVE_MONITOR_INTERVAL_MS),
         },
         "sink": {"type": "files", "files.path": str(version.insights if version else data.insights)},

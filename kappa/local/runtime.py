@@ -16,7 +16,8 @@ mappings stopped → moto state snapshotted → workers and moto stopped.
 
 The job version it runs is cdk.json's until `kappa cutover --data-dir` switches it
 (`kappa.local.active_version`): then the job, its output folder, its checkpoints and the insights stream
-are the new version's, and the publisher feeds the fan-out from them.
+are the new version's, the job reads the archive through an in-order feed (`kappa.local.ordered_archive`),
+and the publisher feeds the fan-out from the new version's output.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from kappa.local.function_host import FunctionHost
 from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
 from kappa.local.insight_publisher import InsightPublisher
 from kappa.local.job_properties import merge_property_groups, runtime_job_properties
+from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
 from kappa.local.ports import require_free
 from kappa.local.queue_mapping import QueueMappingSettings, SqsEventSourceMapping
@@ -192,6 +194,11 @@ class LocalRuntime:
             folder.mkdir(parents=True, exist_ok=True)
         self._output_watch = JobOutputWatch(version.insights, version.checkpoint_root)
         self.keys = ApiKeyRing.load_or_create(self.data.api_keys, self.config.ingestion.producers)
+        feed = None
+        if version.source != self.data.archive:
+            feed = ArchiveFeed(self.data.archive, version.source)
+            self._progress(f"feeding the archive to {version.job_version} in order ({version.source})")
+            feed.prepare()
 
         switched = f", cut over from {version.switch.previous_version}" if version.switch is not None else ""
         self._progress(
@@ -243,6 +250,7 @@ class LocalRuntime:
             object_prefix=self.config.names.raw_archive_delivery_stream,
             buffer_seconds=options.archive_buffer_seconds,
             poll_seconds=options.poll_seconds,
+            observers=[feed.on_archived] if feed is not None else None,
         ).start()
         self.publisher = (
             InsightPublisher(

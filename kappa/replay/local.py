@@ -1,7 +1,8 @@
 """Kappa replay on the local runtime's data directory: run a job version over the archive, read its insights.
 
 The runtime's archive (`<data>/archive`, Firehose's layout) is the local log. A replayed version runs the
-real Flink job, bounded, over all of it and writes to `<data>/versions/<version>/insights`, with the running
+real Flink job, bounded, over all of it (merged into one file in the order it was written:
+`kappa.local.ordered_archive`) and writes to `<data>/versions/<version>/insights`, with the running
 version's properties as the template (as in AWS, where the running application is the template). The
 running version's insights are the runtime's own output folder (`<data>/insights` until a cut-over, see
 `kappa.local.active_version`); `kappa cutover --data-dir` is `kappa.replay.local_cutover`.
@@ -23,6 +24,7 @@ from events.timefmt import format_rfc3339, parse_rfc3339, utc_now
 from kappa.local.active_version import ActiveVersion, runtime_version
 from kappa.local.insight_publisher import committed_files, read_insights
 from kappa.local.job_properties import local_job_properties, merge_property_groups
+from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DataDir, write_atomically
 from kappa.replay.aws import ReplayError
 from stacks.config import AppConfig, load_config
@@ -92,7 +94,7 @@ class LocalReplay:
         job["checkpoint.interval_ms"] = str(REPLAY_CHECKPOINT_INTERVAL_MS)
         groups["source"] = {
             "type": "files",
-            "files.path": str(self.data.archive),
+            "files.path": str(out / "source"),
             "files.monitor_interval_ms": "0",
         }
         groups["sink"] = {"type": "files", "files.path": str(out / "insights")}
@@ -121,6 +123,8 @@ class LocalReplay:
         out.mkdir(parents=True)
         properties_file = out / "application_properties.json"
         properties_file.write_text(json.dumps(self.properties(job_version, overrides or {}), indent=2))
+        # One file, oldest first: over many archive files the source would read them in no particular order.
+        ArchiveFeed(self.data.archive, out / "source").prepare()
         log_file = out / "flink-job.log"
         progress(f"running the Flink job as {job_version} over {self.data.archive} (log: {log_file})")
         started = time.monotonic()

@@ -45,7 +45,8 @@ def test_without_a_cutover_the_runtime_runs_cdk_jsons_version_in_the_classic_lay
     data = DataDir.at(tmp_path)
     version = runtime_version(CONFIG, data)
     assert version.job_version == CONFIG.processing.job_version
-    assert (version.insights, version.diagnostics, version.checkpoint_root) == (
+    assert (version.source, version.insights, version.diagnostics, version.checkpoint_root) == (
+        data.archive,
         data.insights,
         data.diagnostics,
         data.flink,
@@ -64,11 +65,13 @@ def test_after_a_cutover_the_runtime_runs_the_new_version_in_its_own_folders(tmp
     assert '"switched_at": "2026-11-25T12:00:00.000Z"' in path.read_text()
     assert read_active_version(data) == active_version_file("v2")
     assert [p.name for p in path.parent.iterdir()] == [path.name]
-    # AND the runtime runs v2, writing and checkpointing under versions/v2/live, not where v1 did
+    # AND the runtime runs v2, reading the archive through its in-order feed, writing and checkpointing
+    # under versions/v2/live, not where v1 did
     version = runtime_version(CONFIG, data)
     live = data.versions / "v2" / "live"
     assert version.job_version == "v2"
-    assert (version.insights, version.diagnostics, version.checkpoint_root) == (
+    assert (version.source, version.insights, version.diagnostics, version.checkpoint_root) == (
+        live / "source",
         live / "insights",
         live / "diagnostics",
         live / "flink",
@@ -92,7 +95,7 @@ def test_a_cut_over_version_computes_with_its_replayed_properties_over_the_runti
     assert properties["analytics"] == {"abandonment.after_minutes": "45", "session.gap_minutes": "1"}
     assert properties["sink"] == {"type": "files", "files.path": str(version.insights)}
     assert properties["diagnostics"]["files.path"] == str(version.diagnostics)
-    assert properties["source"]["files.path"] == str(data.archive)
+    assert properties["source"]["files.path"] == str(version.source)
 
 
 def test_a_version_keeps_what_it_computes_and_drops_where_its_replay_ran() -> None:

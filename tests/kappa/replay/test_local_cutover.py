@@ -167,7 +167,11 @@ def test_a_replay_after_a_cutover_starts_from_the_active_versions_properties(dat
     assert groups["analytics"]["abandonment.after_minutes"] == "45"
     assert groups["job"]["job_version"] == "v3"
     assert groups["job"]["watermark.out_of_orderness_ms"] == "3000"
-    assert groups["source"]["files.monitor_interval_ms"] == "0"
+    assert groups["source"] == {
+        "type": "files",
+        "files.path": str(data.versions / "v3" / "source"),
+        "files.monitor_interval_ms": "0",
+    }
     assert groups["sink"]["files.path"] == str(data.versions / "v3" / "insights")
 
 
