@@ -236,8 +236,8 @@ class CutoverRun:
     properties: dict[str, dict[str, str]] = field(default_factory=dict)
     new_cart_delivered: bool = False
     drained: bool = False
-    recomputed: set[str] = field(default_factory=set)
-    """Ids v1 delivered that v2's job computed again in the runtime."""
+    recomputed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Insights v1 delivered that v2's job computed again in the runtime (id → v2's insight)."""
     publisher_skipped: int = 0
     fanout_duplicates_skipped: int = 0
     stats: Any = None
@@ -283,7 +283,12 @@ def cutover_run(first_run: FirstRun, second_run: SecondRun) -> CutoverRun:
         run.drained = wait_for(lambda: publisher.pending_count == 0, timeout=30)
         run.publisher_skipped = publisher.skipped_already_done
         run.stats = runtime.stats()
-    run.recomputed = _committed_ids(info.version.insights) & run.delivered_before
+    run.recomputed = {
+        i["insight_id"]: i
+        for path in committed_files(info.version.insights)
+        for i in read_insights(path)[0]
+        if i["insight_id"] in run.delivered_before
+    }
     with fanout_log.open("rb") as log:
         log.seek(log_offset)
         run.fanout_duplicates_skipped = _duplicates_skipped(log.read().decode(errors="replace"))
@@ -318,15 +323,22 @@ def test_cutover_delivers_new_insights_as_v2_and_nothing_twice(
     assert cart["payload"]["abandon_after_minutes"] == scenario.V2_ABANDON_AFTER_MINUTES
     assert cutover_run.drained
     assert {d.insight["job_version"] for d in after if d.insight} == {"v2"}
-    # AND v2 recomputed insights v1 had delivered, yet none of them reached the receiver again ...
-    assert cutover_run.recomputed, "v2's job recomputed none of v1's delivered insights"
+    # AND v2 recomputed insights v1 had delivered, some differently, yet none reached the receiver again:
+    # the cart v1 delivered is v2's too (same id), now abandoned after v2's longer timeout
+    (v1_cart,) = found(receiver, "cart_abandoned", user_id="abandoner")
+    assert v1_cart["job_version"] != "v2"
+    v2_cart = cutover_run.recomputed.get(v1_cart["insight_id"])
+    assert v2_cart is not None, (
+        f"v2 did not recompute the cart v1 delivered: {sorted(cutover_run.recomputed)}"
+    )
+    assert v2_cart["payload"]["abandon_after_minutes"] == scenario.V2_ABANDON_AFTER_MINUTES
+    assert v2_cart["occurred_at"] > v1_cart["occurred_at"]
     assert not {d.insight["insight_id"] for d in after if d.insight} & cutover_run.delivered_before
     # ... stopped by the publisher's done ids, and where those were lost, by the fan-out's delivery log
     assert cutover_run.publisher_skipped > 0
-    assert cutover_run.recomputed & cutover_run.forgotten_done_ids
-    assert cutover_run.fanout_duplicates_skipped >= len(
-        cutover_run.recomputed & cutover_run.forgotten_done_ids
-    )
+    relied_on_delivery_log = set(cutover_run.recomputed) & cutover_run.forgotten_done_ids
+    assert relied_on_delivery_log
+    assert cutover_run.fanout_duplicates_skipped >= len(relied_on_delivery_log)
     # AND across all three runs no webhook-id and no insight id arrived twice
     assert all(d.verified and not d.duplicate for d in receiver.deliveries)
     webhook_ids = [d.webhook_id for d in receiver.deliveries]
