@@ -24,8 +24,8 @@ class DataDir:
     <root>/flink/               generated job properties and Flink config, retained checkpoints
     <root>/state/               what the AWS stand-ins must remember across restarts, the active job version
     <root>/logs/                one log per Lambda function, the Flink job and the runtime
-    <root>/versions/<version>/  a replayed job version (`kappa replay`); after `kappa cutover` to it, its
-                                runtime output under `live/` (insights, diagnostics, checkpoints)
+    <root>/versions/<version>/  a replayed job version (`kappa replay`); after `kappa cutover` to it, the
+                                runtime's run of it under `live/` (source feed, insights, diagnostics, checkpoints)
     ```
     Until the first cut-over the runtime runs cdk.json's job version and writes `insights/`, `diagnostics/`
     and `flink/checkpoints/` (see `kappa.local.active_version`).
