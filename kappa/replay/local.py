@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from events.timefmt import format_rfc3339, parse_rfc3339, utc_now
-from kappa.local.active_version import ActiveVersion, runtime_version
+from kappa.local.active_version import ActiveVersion, ActiveVersionError, RuntimeVersion, runtime_version
 from kappa.local.insight_publisher import committed_files, read_insights
 from kappa.local.job_properties import local_job_properties, merge_property_groups
 from kappa.local.ordered_archive import ArchiveFeed
@@ -43,12 +43,19 @@ class LocalReplay:
         self.data = DataDir.at(data_dir)
         self.config = config or load_config()
 
+    def running(self) -> RuntimeVersion:
+        """The version the runtime runs in this data directory (its last cut-over's, else cdk.json's)."""
+        try:
+            return runtime_version(self.config, self.data)
+        except ActiveVersionError as error:
+            raise ReplayError(str(error)) from None
+
     def version_dir(self, job_version: str) -> Path:
         return self.data.versions / job_version
 
     def insights_dirs(self, job_version: str) -> list[Path]:
         """Where a version's insights are: the runtime's output if the runtime ran it, then its replay's."""
-        ran = runtime_version(self.config, self.data)
+        ran = self.running()
         folders = [
             folder
             for folder in (ran.outputs.get(job_version), self.version_dir(job_version) / "insights")
@@ -69,7 +76,7 @@ class LocalReplay:
     def template(self) -> dict[str, dict[str, str]]:
         """The running version's property groups: what the runtime's job last started with, if that was the
         version the runtime runs now; else cdk.json's with that version's own (replayed) properties."""
-        running = runtime_version(self.config, self.data)
+        running = self.running()
         if self.data.flink_properties.exists():
             last = {
                 group["PropertyGroupId"]: dict(group["PropertyMap"])

@@ -19,6 +19,7 @@ from pathlib import Path
 from events.timefmt import format_rfc3339, parse_rfc3339, utc_now
 from kappa.local.active_version import (
     ActiveVersion,
+    ActiveVersionError,
     active_version_path,
     computing_properties,
     live_dir,
@@ -71,7 +72,10 @@ def plan_cutover(
     """The `ActiveVersion` that switches the runtime from its current version to `to_version` (no writes)."""
     if overlap_seconds < 0:
         raise ReplayError(f"the overlap must be 0 seconds or more, not {overlap_seconds}")
-    current = runtime_version(config, data)
+    try:
+        current = runtime_version(config, data)
+    except ActiveVersionError as error:
+        raise ReplayError(str(error)) from None
     if to_version == current.job_version:
         raise ReplayError(f"{to_version} is already the job version the local runtime runs in {data.root}")
     if to_version in current.outputs:

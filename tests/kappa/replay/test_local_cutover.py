@@ -208,3 +208,11 @@ def test_cutover_command_with_data_dir(data: DataDir) -> None:
     again = runner.invoke(app, ["cutover", "v2", "--data-dir", str(data.root)], env={"COLUMNS": "300"})
     assert again.exit_code == 1
     assert "already the job version" in again.output
+
+
+def test_a_corrupt_active_version_file_is_a_clear_error_for_every_command(data: DataDir) -> None:
+    (data.state / "active-version.json").write_text("{oops")
+    for command in (["compare", RUNNING, "v2"], ["cutover", "v2"]):
+        result = runner.invoke(app, [*command, "--data-dir", str(data.root)], env={"COLUMNS": "300"})
+        assert result.exit_code == 1, result.output
+        assert "is not a valid active-version file" in result.output
