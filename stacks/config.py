@@ -41,11 +41,19 @@ class StreamConfig(_Frozen):
     retention_hours: int = Field(default=24, ge=24, le=8760)
 
 
+LIVE_ALIAS = "live"
+"""The alias a function with provisioned concurrency is invoked through (its triggers are mapped to it)."""
+
+
 class LambdaConfig(_Frozen):
     memory_mb: int = Field(default=512, ge=128, le=10_240)
     timeout_seconds: int = Field(default=29, ge=1, le=900)
     reserved_concurrency: int | None = Field(default=None, ge=1)
     provisioned_concurrency: int | None = Field(default=None, ge=1)
+
+    def invoked_name(self, function_name: str) -> str:
+        """What triggers invoke: `name:live` with provisioned concurrency, else the function itself."""
+        return f"{function_name}:{LIVE_ALIAS}" if self.provisioned_concurrency else function_name
 
 
 class ArchiveConfig(_Frozen):

@@ -260,7 +260,9 @@ class AwsReplay:
         """
         names = self.config.names
         from_version = self.config.processing.job_version
-        function = names.fanout_function
+        # The stack maps the insights stream to the function, or to its `live` alias when it has
+        # provisioned concurrency: move the mapping of whichever it is.
+        function = self.config.delivery.function.invoked_name(names.fanout_function)
         old_stream = self._stream_arn(names.insights_stream(from_version))
         new_stream = self._stream_arn(names.insights_stream(to_version))
         mappings = self.lambda_.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]

@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.config import LambdaConfig
+from stacks.config import LIVE_ALIAS, LambdaConfig
 
 POWERTOOLS_METRICS_NAMESPACE = "KappaCommerce"
 
@@ -75,7 +75,7 @@ class PythonFunction(Construct):
             self.alias = lambda_.Alias(
                 self,
                 "Live",
-                alias_name="live",
+                alias_name=LIVE_ALIAS,
                 version=self.function.current_version,
                 provisioned_concurrent_executions=props.settings.provisioned_concurrency,
             )

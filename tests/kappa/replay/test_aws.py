@@ -203,8 +203,10 @@ class FakeLambda:
         self.mappings = mappings
         self.created: list[dict[str, Any]] = []
         self.deleted: list[str] = []
+        self.listed_for: list[str] = []
 
     def list_event_source_mappings(self, FunctionName: str) -> dict[str, Any]:
+        self.listed_for.append(FunctionName)
         return {"EventSourceMappings": self.mappings}
 
     def create_event_source_mapping(self, **kwargs: Any) -> None:
@@ -240,6 +242,27 @@ def test_cutover_moves_the_fanout_mapping_with_its_settings_and_stops_the_old_ve
     assert created["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert lambda_.deleted == ["old"]
     assert ("stop_application", {"ApplicationName": "kappa-dev-analytics-v1"}) in flink.calls
+
+
+def test_cutover_moves_the_live_aliass_mapping_when_the_fanout_has_provisioned_concurrency(aws) -> None:
+    # GIVEN a fan-out with provisioned concurrency: the stack maps the insights stream to its `live` alias
+    delivery = CONFIG.delivery.model_copy(
+        update={"function": CONFIG.delivery.function.model_copy(update={"provisioned_concurrency": 2})}
+    )
+    config = CONFIG.model_copy(update={"delivery": delivery})
+    kinesis = aws["kinesis"]
+    for version in ("v1", "v2"):
+        kinesis.create_stream(StreamName=f"kappa-dev-insights-{version}", ShardCount=1)
+    old_arn = kinesis.describe_stream_summary(StreamName="kappa-dev-insights-v1")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    lambda_ = FakeLambda([{"UUID": "old", "EventSourceArn": old_arn, "BatchSize": 100}])
+    # WHEN cutting over
+    AwsReplay(config, kinesis, FakeFlink(), lambda_, ACCOUNT).cutover("v2", overlap_seconds=0, progress=print)
+    # THEN the alias' mappings are listed and the new mapping invokes the alias too
+    assert lambda_.listed_for == ["kappa-dev-webhook-fanout:live"]
+    assert lambda_.created[0]["FunctionName"] == "kappa-dev-webhook-fanout:live"
+    assert lambda_.deleted == ["old"]
 
 
 def test_cutover_refuses_when_already_done_or_without_a_mapping(aws) -> None:
