@@ -120,10 +120,13 @@ def _connector_jar(jar: Path | None, *, build_jar: bool) -> tuple[Path | None, s
     except subprocess.TimeoutExpired:
         return None, "the Maven build timed out (is Maven Central reachable?)"
     if result.returncode != 0 or not built.is_file():
-        errors = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("[ERROR]")]
-        first = (
-            errors[0].removeprefix("[ERROR]").strip()[:300] if errors else f"exit code {result.returncode}"
-        )
+        # Maven prints blank `[ERROR]` lines between its messages: report the first one that says something.
+        errors = [
+            text
+            for line in (result.stdout + result.stderr).splitlines()
+            if line.startswith("[ERROR]") and (text := line.removeprefix("[ERROR]").strip())
+        ]
+        first = errors[0][:300] if errors else f"exit code {result.returncode}"
         return None, f"the Maven build failed (is Maven Central reachable?): {first}"
     return built, None
 

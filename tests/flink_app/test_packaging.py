@@ -65,6 +65,31 @@ def test_missing_jar_is_reported_or_fatal_when_required(
         build_package(out_dir=tmp_path, python_dependencies=False, require_jar=True)
 
 
+def test_failed_maven_build_reports_mavens_first_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a Maven that cannot reach its repository (blank [ERROR] lines first, as Maven prints them)
+    mvn = tmp_path / "bin" / "mvn"
+    mvn.parent.mkdir()
+    mvn.write_text(
+        "#!/bin/sh\n"
+        "echo '[ERROR] '\n"
+        "echo '[ERROR] Failed to execute goal on project kappa-flink-connectors: Could not resolve dependencies'\n"
+        "echo '[ERROR] '\n"
+        "exit 1\n"
+    )
+    mvn.chmod(0o755)
+    monkeypatch.setattr(packaging.shutil, "which", lambda _: str(mvn))
+    # WHEN the package is built
+    report = build_package(out_dir=tmp_path / "out", python_dependencies=False)
+    # THEN the zip is built without the jar and the reason quotes Maven's first real error
+    assert not report.jar_included
+    assert report.jar_problem == (
+        "the Maven build failed (is Maven Central reachable?): Failed to execute goal on project "
+        "kappa-flink-connectors: Could not resolve dependencies"
+    )
+
+
 def test_missing_wheels_are_an_error(tmp_path: Path) -> None:
     fake_wheel(tmp_path / "wheels", "orjson")
     with pytest.raises(PackagingError, match="no wheel for jsonschema-rs"):
