@@ -118,12 +118,29 @@ def sql_only_seconds(log: Path, out: Path, *, parallelism: int) -> float:
     return time.perf_counter() - started
 
 
-def full_job_seconds(log: Path, out: Path, *, parallelism: int, mode: str) -> tuple[float, int]:
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its children: the JVM and any Python workers."""
+    import psutil
+
+    total = 0.0
+    me = psutil.Process()
+    for process in (me, *me.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def full_job_seconds(
+    log: Path, out: Path, *, parallelism: int, mode: str, without: frozenset[str] = frozenset()
+) -> tuple[float, int]:
     from flink_app.main import run
 
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    run(job_settings(log, out, parallelism=parallelism, mode=mode), local=True, wait=True)
+    run(job_settings(log, out, parallelism=parallelism, mode=mode), local=True, wait=True, without=without)
     elapsed = time.perf_counter() - started
     insights = sum(
         sum(1 for _ in part.open())
@@ -131,6 +148,36 @@ def full_job_seconds(log: Path, out: Path, *, parallelism: int, mode: str) -> tu
         if not part.name.startswith(".")
     )
     return elapsed, insights
+
+
+BREAKDOWN = (
+    ("full job", ()),
+    ("without recommendations", ("recommendations",)),
+    ("without cart abandonment", ("carts",)),
+    ("without session summaries", ("sessions",)),
+    ("without trending", ("trending",)),
+    ("without metrics and conversion drop", ("metrics", "conversion")),
+    (
+        "dedupe + late side output only",
+        ("metrics", "sessions", "carts", "trending", "conversion", "recommendations"),
+    ),
+)
+"""Leave-one-out runs: what the job costs without each analysis (its INSERTs left out of the plan)."""
+
+
+def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dict[str, object]]:
+    """Wall and CPU time of the full job and of the job without each analysis over `log` (warm)."""
+    full_job_seconds(log, work / "breakdown-warm-up", parallelism=parallelism, mode=mode)
+    rows: list[dict[str, object]] = []
+    for label, without in BREAKDOWN:
+        cpu_before = cpu_seconds()
+        seconds, insights = full_job_seconds(
+            log, work / "breakdown", parallelism=parallelism, mode=mode, without=frozenset(without)
+        )
+        cpu = cpu_seconds() - cpu_before
+        print(f"  {label:<40} {seconds:6.1f} s wall  {cpu:6.1f} s CPU  {insights:,} insights", flush=True)
+        rows.append({"run": label, "without": list(without), "seconds": seconds, "cpu_seconds": cpu})
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,6 +190,12 @@ def main(argv: list[str] | None = None) -> None:
         "--warm-up-lines", type=int, default=200_000, help="lines of the log each pass runs over first"
     )
     parser.add_argument(
+        "--breakdown-lines",
+        type=int,
+        default=0,
+        help="also time the job without each analysis over this many first lines (0: skip; e.g. 500000)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
     args = parser.parse_args(argv if argv is not None else [])
@@ -153,6 +206,15 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, object] = {"log": str(log), "lines": lines, "ceilings": [], "runs": []}
     with tempfile.TemporaryDirectory(prefix="kappa-flink-bench-") as scratch:
         work = Path(scratch)
+        if args.breakdown_lines:
+            parallelism = max(args.parallelism)
+            print(
+                f"breakdown over the first {args.breakdown_lines:,} lines ({args.modes[0]} mode, p{parallelism}):",
+                flush=True,
+            )
+            results["breakdown"] = breakdown(
+                log_prefix(log, args.breakdown_lines), work, parallelism=parallelism, mode=args.modes[0]
+            )
         ceilings: dict[int, float] = {}
         for parallelism in args.parallelism:
             sql_only_seconds(warm_up, work / f"warm-up-ceiling-{parallelism}", parallelism=parallelism)

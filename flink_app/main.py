@@ -92,8 +92,9 @@ def table_configuration(settings: JobSettings) -> dict[str, str]:
     return configuration
 
 
-def build_job(t_env, settings: JobSettings):
-    """Register sources, sinks, UDFs and views; return the statement set holding every INSERT."""
+def build_job(t_env, settings: JobSettings, *, without: frozenset[str] = frozenset()):
+    """Register sources, sinks, UDFs and views; return the statement set holding every INSERT (but those of
+    the analyses named in `without`, see `flink_app.pipeline.analytics_statements`)."""
     from flink_app.connectors import create_sinks, create_source
     from flink_app.pipeline import analytics_statements
     from flink_app.udfs import register_functions
@@ -101,7 +102,7 @@ def build_job(t_env, settings: JobSettings):
     create_source(t_env, settings)
     create_sinks(t_env, settings)
     register_functions(t_env, settings)
-    statements = analytics_statements(settings)
+    statements = analytics_statements(settings, without=without)
     for view in statements.views:
         t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
     statement_set = t_env.create_statement_set()
@@ -110,9 +111,9 @@ def build_job(t_env, settings: JobSettings):
     return statement_set
 
 
-def run(settings: JobSettings, *, local: bool, wait: bool) -> None:
+def run(settings: JobSettings, *, local: bool, wait: bool, without: frozenset[str] = frozenset()) -> None:
     _env, t_env = build_table_environment(settings, local=local)
-    statement_set = build_job(t_env, settings)
+    statement_set = build_job(t_env, settings, without=without)
     result = statement_set.execute()
     job_client = result.get_job_client()
     if job_client is not None:
