@@ -25,14 +25,14 @@ GB = Decimal(2**30)
 KIB = 1024
 MIB = Decimal(2**20)
 
-DEFAULT_EVENTS_PER_KPU = 10_000
+DEFAULT_EVENTS_PER_KPU = 5_000
 """Events/s one KPU (1 vCPU) sustains for our job, deliberately conservative.
 
-Measured locally (DESIGN.md): Flink SQL over JSON ~400k events/s per core, Python keyed operators ~15k
-events/s per core in thread mode, and the whole job targets ~100k events/s on 2 vCPU (~50k per vCPU).
-On Managed Flink a KPU also deserializes Kinesis records, checkpoints and shares its vCPU with the
-Python worker, so we plan for a fifth of the local figure. Measure your job (`make bench`) and pass
-`--events-per-kpu`.
+Measured locally (docs/benchmarks.md, *Flink job*): the whole job costs ~120-140 µs of CPU per event, i.e.
+~7,000-8,000 events/s per fully busy vCPU (14,000-16,000 events/s on 2 vCPUs). On Managed Flink a KPU also
+reads Kinesis, checkpoints to S3 and should keep headroom for catch-up after an outage, so we plan for
+about two thirds of that. Measure your job (`make bench`, or the Flink dashboard's busy time on a load test)
+and pass `--events-per-kpu`.
 """
 
 # Custom CloudWatch metrics we publish (EMF from Powertools, custom counters from Managed Flink):

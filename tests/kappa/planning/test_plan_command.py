@@ -85,7 +85,7 @@ def test_json_has_line_items_totals_capacity_and_assumptions() -> None:
         "kpus": 1,
         "billed_kpus": 2,
         "parallelism": 1,
-        "events_per_kpu": 10_000,
+        "events_per_kpu": 5_000,
     }
     assert document["assumptions"]["ingest_memory_mb"] == 512
     assert document["workload"]["peak_factor"] == 2
@@ -94,14 +94,14 @@ def test_json_has_line_items_totals_capacity_and_assumptions() -> None:
 def test_options_change_the_plan() -> None:
     _, default = run("--events-per-second", "10000", "--json")
     _, tuned = run(
-        "--events-per-second", "10000", "--peak-factor", "1", "--events-per-kpu", "5000",
+        "--events-per-second", "10000", "--peak-factor", "1", "--events-per-kpu", "2500",
         "--region", "eu-west-1", "--avg-event-bytes", "600", "--json",
     )  # fmt: skip
 
     default_doc, tuned_doc = json.loads(default), json.loads(tuned)
     assert tuned_doc["region"] == "eu-west-1"
-    # peak 10,000 events/s ÷ 5,000 per KPU = 2 KPUs; 10,000 records/s → 10 shards
-    assert tuned_doc["capacity"]["flink"]["kpus"] == 2
+    # peak 10,000 events/s ÷ 2,500 per KPU = 4 KPUs; 10,000 records/s → 10 shards
+    assert tuned_doc["capacity"]["flink"]["kpus"] == 4
     assert tuned_doc["capacity"]["raw_stream"]["provisioned_shards"] == 10
     assert default_doc["capacity"]["raw_stream"]["provisioned_shards"] == 20
 
@@ -111,7 +111,7 @@ def test_ten_thousand_events_per_second_prints_an_explained_estimate() -> None:
 
     assert code == 0, output
     assert "20 shards" in output
-    assert "2 KPUs + 1 orchestration KPU" in output
+    assert "4 KPUs + 1 orchestration KPU" in output
     assert "largest costs:" in output
     assert "Per million events" in output
 
