@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -117,6 +118,12 @@ def test_job_left_running_by_a_killed_runtime_is_stopped_on_the_next_start(tmp_p
         [sys.executable, "-c", "import time; time.sleep(120)", str(data.flink_conf)], start_new_session=True
     )
     (data.flink / "job.pid").write_text(str(leftover.pid))
+    # (a leftover has long been running; this one must first finish exec-ing, or it still shows pytest's
+    # command line, which the runtime rightly does not recognise as its job)
+    deadline = time.monotonic() + 30
+    while str(data.flink_conf) not in " ".join(psutil.Process(leftover.pid).cmdline()):
+        assert time.monotonic() < deadline, "the stand-in leftover process did not start"
+        time.sleep(0.01)
     job = flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=[]), data)
     # WHEN the next job starts
     job._stop_leftover()
