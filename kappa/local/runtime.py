@@ -51,7 +51,7 @@ from kappa.local.flink_status import FlinkStatusReader, JobStatus
 from kappa.local.function_host import FunctionHost
 from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
 from kappa.local.insight_publisher import InsightPublisher
-from kappa.local.job_properties import merge_property_groups, runtime_job_properties
+from kappa.local.job_properties import runtime_job_properties
 from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
 from kappa.local.ports import require_free
@@ -63,7 +63,6 @@ from stacks.config import AppConfig, load_config
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PropertiesFactory = Callable[[AppConfig, DataDir], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,6 @@ class RuntimeOptions:
     aws_port: int = 0
     env_name: str | None = None
     flink_main: Path = REPO_ROOT / "flink_app" / "main.py"
-    job_properties: PropertiesFactory | None = None
-    """Builds the job's application properties; default: `kappa.local.job_properties.local_job_properties`.
-    A factory decides where the job writes: it must be the runtime version's folder (`<data>/insights`
-    until a cut-over)."""
     job_property_overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     """Merged over the generated property groups (e.g. the demo's short abandonment timeout). A version cut
     over to runs with the properties it was replayed with, merged over these."""
@@ -361,20 +356,13 @@ class LocalRuntime:
     def _job_settings(self) -> FlinkJobSettings:
         version = self.version
         assert version is not None
-        if self.options.job_properties is not None:
-            properties = merge_property_groups(
-                self.options.job_properties(self.config, self.data),
-                self.options.job_property_overrides,
-                version.job_properties,
-            )
-        else:
-            properties = runtime_job_properties(
-                self.config,
-                self.data,
-                version,
-                checkpoint_interval_ms=self.options.checkpoint_interval_ms,
-                overrides=self.options.job_property_overrides,
-            )
+        properties = runtime_job_properties(
+            self.config,
+            self.data,
+            version,
+            checkpoint_interval_ms=self.options.checkpoint_interval_ms,
+            overrides=self.options.job_property_overrides,
+        )
         return FlinkJobSettings(
             main=self.options.flink_main,
             properties=properties,

@@ -34,7 +34,6 @@ from tests.kappa.local import scenario
 from tests.kappa.local.runtime_helpers import descendants, now_utc, post_events, register, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.flink]
-JOB_MAIN = Path(__file__).resolve().parents[3] / "flink_app" / "main.py"
 STEP_PAUSE_SECONDS = 0.8
 """Longer than the Firehose stand-in's buffer, so each step becomes its own archive file."""
 
@@ -86,8 +85,6 @@ def _lookup(insight: dict[str, Any], key: str) -> Any:
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    if not JOB_MAIN.exists():
-        pytest.skip("the Flink job (flink_app/main.py) is not in this checkout")
     run = FirstRun(
         data_dir=tmp_path_factory.mktemp("e2e"),
         receiver=WebhookReceiver().start(),
