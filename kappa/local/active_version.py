@@ -121,19 +121,24 @@ def write_active_version(data: DataDir, active: ActiveVersion) -> Path:
     return path
 
 
+def configured_version(config: AppConfig, data: DataDir) -> RuntimeVersion:
+    """cdk.json's job version in the data directory's own layout (what runs until the first cut-over)."""
+    version = config.processing.job_version
+    return RuntimeVersion(
+        job_version=version,
+        source=data.archive,
+        insights=data.insights,
+        diagnostics=data.diagnostics,
+        checkpoint_root=data.flink,
+        outputs={version: data.insights},
+    )
+
+
 def runtime_version(config: AppConfig, data: DataDir) -> RuntimeVersion:
     """The version the runtime runs in `data`: the last cut-over's, else cdk.json's."""
     active = read_active_version(data)
     if active is None:
-        version = config.processing.job_version
-        return RuntimeVersion(
-            job_version=version,
-            source=data.archive,
-            insights=data.insights,
-            diagnostics=data.diagnostics,
-            checkpoint_root=data.flink,
-            outputs={version: data.insights},
-        )
+        return configured_version(config, data)
     live = live_dir(data, active.job_version)
     return RuntimeVersion(
         job_version=active.job_version,

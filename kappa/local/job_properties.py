@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kappa.local.active_version import RuntimeVersion
+from kappa.local.active_version import RuntimeVersion, configured_version
 from kappa.local.paths import DataDir
 from stacks.config import AppConfig
 
@@ -27,27 +27,24 @@ def local_job_properties(
     its own property groups (a version cut over to) are merged by the caller, over any other overrides.
     """
     processing = config.processing
+    version = version or configured_version(config, data)
     groups: dict[str, dict[str, str]] = {
         "job": {
-            "job_version": version.job_version if version else processing.job_version,
+            "job_version": version.job_version,
             "parallelism": str(processing.parallelism),
             "python.execution_mode": "thread",
             "checkpoint.interval_ms": str(checkpoint_interval_ms),
         },
         "source": {
             "type": "files",
-            "files.path": str(version.source if version else data.archive),
+            "files.path": str(version.source),
             "files.monitor_interval_ms": str(ARCHIVE_MONITOR_INTERVAL_MS),
         },
-        "sink": {"type": "files", "files.path": str(version.insights if version else data.insights)},
-        "diagnostics": {
-            "type": "files",
-            "files.path": str(version.diagnostics if version else data.diagnostics),
-        },
+        "sink": {"type": "files", "files.path": str(version.insights)},
+        "diagnostics": {"type": "files", "files.path": str(version.diagnostics)},
     }
-    for group_id, values in processing.job_properties.items():
-        groups.setdefault(group_id, {}).update(values)
-    return [{"PropertyGroupId": group_id, "PropertyMap": values} for group_id, values in groups.items()]
+    listed = [{"PropertyGroupId": group_id, "PropertyMap": values} for group_id, values in groups.items()]
+    return merge_property_groups(listed, processing.job_properties)
 
 
 def merge_property_groups(
