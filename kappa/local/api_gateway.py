@@ -16,7 +16,6 @@ import hashlib
 import json
 import re
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +32,7 @@ import jsonschema_rs
 from kappa.local.api_keys import ApiKey, ApiKeyRing, UsagePlanThrottle
 from kappa.local.aws_endpoint import LOCAL_ACCOUNT_ID
 from kappa.local.function_host import Invocation
+from kappa.local.http_server import LoopbackHttpServer
 from kappa.local.ports import LOOPBACK
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -246,8 +246,7 @@ class ApiGatewayFront:
         self._validators: dict[Route, Any] = {}
         self.api_id = secrets.token_hex(5)
         self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackHttpServer | None = None
         self.port = 0
 
     @property
@@ -345,28 +344,19 @@ class ApiGatewayFront:
         return proxy_result_to_reply(outcome.result, request_id)
 
     def start(self) -> ApiGatewayFront:
-        from kappa.local.ports import require_free
-
-        port = require_free(self._requested_port, "local API")
         front = self
 
         class Handler(_RequestHandler):
             gateway = front
 
-        self._server = ThreadingHTTPServer((LOOPBACK, port), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="api-gateway", daemon=True)
-        self._thread.start()
+        self._server = LoopbackHttpServer(Handler, port=self._requested_port, purpose="local API")
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            server.stop()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -12,11 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from kappa.local.http_server import LoopbackHttpServer
 from kappa.local.ports import LOOPBACK
 
 RECEIVER_PATH = "/hooks/kappa"
@@ -43,8 +44,7 @@ class WebhookReceiver:
         self._seen: set[str] = set()
         self.deliveries: list[Delivery] = []
         self._on_delivery = on_delivery
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackHttpServer | None = None
         self.port = 0
 
     @property
@@ -94,8 +94,6 @@ class WebhookReceiver:
         return delivery
 
     def start(self) -> WebhookReceiver:
-        from kappa.local.ports import require_free
-
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -119,20 +117,11 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: deliveries are recorded, not printed."""
 
-        port = require_free(self._requested_port, "webhook receiver")
-        self._server = ThreadingHTTPServer((LOOPBACK, port), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="webhook-receiver", daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackHttpServer(Handler, port=self._requested_port, purpose="webhook receiver")
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            server.stop()
