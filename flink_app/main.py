@@ -68,13 +68,20 @@ def execution_configuration(settings: JobSettings, *, local: bool) -> dict[str, 
         configuration["parallelism.default"] = str(settings.parallelism)
     if local:
         # The default in-memory checkpoint storage caps state at 5 MB; a local run keeps checkpoints on disk.
-        directory = Path(tempfile.gettempdir()) / "kappa-flink-checkpoints"
         configuration["execution.checkpointing.storage"] = "filesystem"
-        configuration["execution.checkpointing.dir"] = directory.as_uri()
+        configuration["execution.checkpointing.dir"] = local_checkpoint_location(settings)
     if isinstance(settings.source, FilesSource) and settings.source.bounded:
         # A bounded replay either completes or fails loudly; retrying a deterministic failure helps no one.
         configuration["restart-strategy.type"] = "none"
     return configuration
+
+
+def local_checkpoint_location(settings: JobSettings) -> str:
+    """The URI a local run checkpoints to: `job.checkpoint.dir`, else `<temp dir>/kappa-flink-checkpoints`."""
+    configured = settings.checkpoint_dir
+    if configured is None:
+        return (Path(tempfile.gettempdir()) / "kappa-flink-checkpoints").as_uri()
+    return configured if "://" in configured else Path(configured).as_uri()
 
 
 def table_configuration(settings: JobSettings) -> dict[str, str]:

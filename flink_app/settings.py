@@ -36,6 +36,7 @@ _STREAM_ARN = re.compile(
 )
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _JOB_VERSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 
 
 class SettingsError(ValueError):
@@ -152,6 +153,9 @@ class JobSettings:
     parallelism: int | None = None
     python_execution_mode: ExecutionMode = "thread"
     checkpoint_interval_ms: int = 60_000
+    checkpoint_dir: str | None = None
+    """Where a local run keeps its checkpoints: an absolute path or a URI (file:///..., s3://...). None: the job's
+    default, `<temp dir>/kappa-flink-checkpoints`. Ignored on Managed Flink, which owns checkpoint storage."""
     watermark_out_of_orderness_ms: int = 5_000
     source_idle_timeout_ms: int = 0
     dedupe_ttl_minutes: int = 60
@@ -316,6 +320,7 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
     checkpoint = job.integer(
         "checkpoint.interval_ms", 60_000, minimum=100, maximum=3_600_000, unit="milliseconds"
     )
+    checkpoint_dir = _read_checkpoint_dir(job, problems)
     out_of_orderness = job.integer(
         "watermark.out_of_orderness_ms", 5_000, minimum=0, maximum=86_400_000, unit="milliseconds"
     )
@@ -343,6 +348,7 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
         parallelism=parallelism,
         python_execution_mode=mode,  # type: ignore[arg-type]
         checkpoint_interval_ms=checkpoint,
+        checkpoint_dir=checkpoint_dir,
         watermark_out_of_orderness_ms=out_of_orderness,
         source_idle_timeout_ms=idle,
         dedupe_ttl_minutes=ttl,
@@ -393,6 +399,26 @@ def _read_source(group: _Group, problems: list[str]) -> FilesSource | KinesisSou
 def local_path(path: str) -> str:
     """Relative file paths are taken from the working directory; URIs (s3://, file://) are kept as they are."""
     return path if "://" in path else str(Path(path).expanduser().resolve())
+
+
+def _read_checkpoint_dir(group: _Group, problems: list[str]) -> str | None:
+    """A path (made absolute like `files.path`) or a URI Flink's file systems understand, kept as written."""
+    value = group.text("checkpoint.dir")
+    if value is None:
+        return None
+    if "://" not in value:
+        return local_path(value)
+    scheme, _, rest = value.partition("://")
+    if not _URI_SCHEME.match(scheme) or not rest.strip("/"):
+        problems.append(
+            "job.checkpoint.dir must be a path or a URI such as file:///var/kappa/checkpoints "
+            f"or s3://bucket/checkpoints (got {value!r})"
+        )
+    elif scheme.lower() == "file" and not rest.startswith("/"):
+        problems.append(
+            f"job.checkpoint.dir must name an absolute path in a file URI, e.g. file:///{rest} (got {value!r})"
+        )
+    return value
 
 
 def _read_sink(group: _Group, problems: list[str]) -> FilesSink | KinesisSink | None:
@@ -521,6 +547,7 @@ def describe(settings: JobSettings) -> list[str]:
     return [
         f"job_version={settings.job_version} parallelism={settings.parallelism or 'default'} "
         f"python={settings.python_execution_mode} checkpoint={settings.checkpoint_interval_ms}ms "
+        f"checkpoint_dir={settings.checkpoint_dir or 'default'} "
         f"watermark_delay={settings.watermark_out_of_orderness_ms}ms dedupe_ttl={settings.dedupe_ttl_minutes}min",
         f"source={settings.source}",
         f"sink={settings.sink}",

@@ -32,7 +32,7 @@ JOB_VERSION_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
 """The same rule as `processing.job_version` in cdk.json (it names streams and folders)."""
 RUNTIME_GROUPS = frozenset({"source", "sink", "diagnostics"})
 """Property groups that say where a run reads and writes (set by whoever runs the job), not what it computes."""
-RUNTIME_JOB_KEYS = frozenset({"job_version", "checkpoint.interval_ms"})
+RUNTIME_JOB_KEYS = frozenset({"job_version", "checkpoint.interval_ms", "checkpoint.dir"})
 
 
 class ActiveVersionError(RuntimeError):
@@ -73,8 +73,8 @@ class RuntimeVersion:
     (the archive in order: a new version's first start reads all of it at once)."""
     insights: Path
     diagnostics: Path
-    checkpoint_root: Path
-    """Checkpoints go to `<checkpoint_root>/checkpoints`; a restart resumes from the newest one under it."""
+    checkpoint_dir: Path
+    """The job's `job.checkpoint.dir`: it checkpoints there, and a restart resumes from the newest one there."""
     job_properties: dict[str, dict[str, str]] = field(default_factory=dict)
     """Merged over the runtime's property groups (empty for cdk.json's version: cdk.json decides)."""
     deliver_from: datetime | None = None
@@ -129,7 +129,7 @@ def configured_version(config: AppConfig, data: DataDir) -> RuntimeVersion:
         source=data.archive,
         insights=data.insights,
         diagnostics=data.diagnostics,
-        checkpoint_root=data.flink,
+        checkpoint_dir=data.checkpoints,
         outputs={version: data.insights},
     )
 
@@ -145,7 +145,7 @@ def runtime_version(config: AppConfig, data: DataDir) -> RuntimeVersion:
         source=live / "source",
         insights=live / "insights",
         diagnostics=live / "diagnostics",
-        checkpoint_root=live / "flink",
+        checkpoint_dir=live / "flink" / "checkpoints",
         job_properties=active.job_properties,
         deliver_from=active.deliver_from,
         outputs={version: data.root / folder for version, folder in active.outputs.items()},

@@ -2,11 +2,12 @@
 
 The job is started the way Managed Flink starts it: through Flink's client (`flink run -py main.py`,
 PythonDriver), here with `execution.target: local` so the job runs in a mini cluster inside that client
-JVM. The client reads a generated `config.yaml` (checkpoint interval and directory, retention on
-cancellation, the venv's Python), and `-s <checkpoint>` restores the latest retained checkpoint, so a
-restart resumes where the last run stopped: files already read are not read again, insight files
-pending at the checkpoint are committed, nothing after it is lost. The application properties file has
-the Managed Flink shape (`[{"PropertyGroupId", "PropertyMap"}]`).
+JVM. The client reads a generated `config.yaml` (checkpoint interval, retention on cancellation, the venv's
+Python), and `-s <checkpoint>` restores the latest retained checkpoint, so a restart resumes where the last
+run stopped: files already read are not read again, insight files pending at the checkpoint are committed,
+nothing after it is lost. The application properties file has the Managed Flink shape
+(`[{"PropertyGroupId", "PropertyMap"}]`); its `job.checkpoint.dir` is where the job checkpoints and where a
+restart looks for the checkpoint to resume from.
 
 The client, its JVM and any Python workers share one process group; `stop` ends the whole group.
 """
@@ -27,6 +28,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import psutil
 
@@ -53,15 +56,13 @@ class FlinkJobSettings:
     main: Path
     """The job's entry point, e.g. `flink_app/main.py`."""
     properties: list[dict[str, Any]]
-    """Managed Flink application properties: `[{"PropertyGroupId": ..., "PropertyMap": {...}}]`."""
+    """Managed Flink application properties: `[{"PropertyGroupId": ..., "PropertyMap": {...}}]`; the `job`
+    group's `checkpoint.dir` (an absolute path or file:// URI) is required: a restart resumes from there."""
     checkpoint_interval_ms: int = 1000
     parallelism: int = 1
     python: str = sys.executable
     restart_attempts: int = 3
     """Restarts after a task failure before the job fails for good (and the runtime says so)."""
-    checkpoint_root: Path | None = None
-    """Checkpoints go to `<root>/checkpoints` and a start resumes from the newest one anywhere under `<root>`;
-    default: the data directory's `flink/`. Each job version has its own (its checkpoints fit only its job)."""
     extra_config: dict[str, str] = field(default_factory=dict)
 
 
@@ -127,7 +128,23 @@ def latest_checkpoint(root: Path) -> Path | None:
     return max(dated)[2] if dated else None
 
 
-def flink_config(settings: FlinkJobSettings, data: DataDir, defaults: dict[str, str]) -> dict[str, str]:
+def job_checkpoint_dir(properties: list[dict[str, Any]]) -> Path:
+    """The local folder the properties' `job.checkpoint.dir` names; a FlinkJobError if it names none."""
+    job = next((g["PropertyMap"] for g in properties if g.get("PropertyGroupId") == "job"), {})
+    value = str(job.get("checkpoint.dir") or "").strip()
+    folder = Path(value) if value and "://" not in value else None
+    parsed = urlparse(value)
+    if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+        folder = Path(url2pathname(parsed.path))
+    if folder is None or not folder.is_absolute():
+        raise FlinkJobError(
+            "the local runtime resumes the job from the checkpoints in its job.checkpoint.dir property, which "
+            f"must be an absolute path or a file:// URI (got {value!r})"
+        )
+    return folder
+
+
+def flink_config(settings: FlinkJobSettings, defaults: dict[str, str]) -> dict[str, str]:
     """The flattened `config.yaml` entries for a local run."""
     config = {
         **defaults,
@@ -135,7 +152,8 @@ def flink_config(settings: FlinkJobSettings, data: DataDir, defaults: dict[str, 
         "execution.runtime-mode": "STREAMING",
         "execution.checkpointing.interval": f"{settings.checkpoint_interval_ms}ms",
         "execution.checkpointing.storage": "filesystem",
-        "execution.checkpointing.dir": ((settings.checkpoint_root or data.flink) / "checkpoints").as_uri(),
+        # The job sets this directory itself (from job.checkpoint.dir); the same here for a job that does not.
+        "execution.checkpointing.dir": job_checkpoint_dir(settings.properties).as_uri(),
         "execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
         "execution.checkpointing.num-retained": "2",
         "execution.checkpointing.min-pause": "0ms",
@@ -186,7 +204,7 @@ class FlinkJob:
         self._write_config(home)
         write_atomically(self.properties_path, json.dumps(self.settings.properties, indent=2).encode())
         self._stop_leftover()
-        self.restored_from = latest_checkpoint(self.checkpoint_root) if restore else None
+        self.restored_from = latest_checkpoint(self.checkpoint_dir) if restore else None
         self._prune_checkpoints(keep=self.restored_from)
         command = [str(home / "bin" / "flink"), "run", "--target", "local"]
         if self.restored_from is not None:
@@ -205,12 +223,9 @@ class FlinkJob:
             "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "")]),
             "VIRTUAL_ENV": str(Path(venv_bin).parent),
             "PYTHONUNBUFFERED": "1",
-            # The job's Python side keeps temporary files (and, if the job chooses a directory under the
-            # temp dir for its checkpoints, those too) inside the data directory, where a restart finds them.
-            "TMPDIR": str(self.checkpoint_root / "tmp"),
         }
         self.data.logs.mkdir(parents=True, exist_ok=True)
-        (self.checkpoint_root / "tmp").mkdir(parents=True, exist_ok=True)
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             started = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -256,9 +271,9 @@ class FlinkJob:
         return launcher
 
     @property
-    def checkpoint_root(self) -> Path:
-        """Where this job's checkpoints are written and looked for."""
-        return self.settings.checkpoint_root or self.data.flink
+    def checkpoint_dir(self) -> Path:
+        """Where this job's checkpoints are written and looked for: its properties' `job.checkpoint.dir`."""
+        return job_checkpoint_dir(self.settings.properties)
 
     @property
     def _pid_path(self) -> Path:
@@ -349,7 +364,7 @@ class FlinkJob:
             source = home / "conf" / name
             if source.exists():
                 shutil.copyfile(source, self.data.flink_conf / name)
-        config = flink_config(self.settings, self.data, _default_java_options(home))
+        config = flink_config(self.settings, _default_java_options(home))
         lines = [f"{key}: {json.dumps(value)}" for key, value in sorted(config.items())]
         write_atomically(self.data.flink_conf / "config.yaml", ("\n".join(lines) + "\n").encode())
 
@@ -357,7 +372,7 @@ class FlinkJob:
         """Drop checkpoints of earlier runs except the one we restore from (each run makes its own)."""
         if keep is None:
             return
-        for job_dir in {chk.parent for chk in completed_checkpoints(self.checkpoint_root)} - {keep.parent}:
+        for job_dir in {chk.parent for chk in completed_checkpoints(self.checkpoint_dir)} - {keep.parent}:
             shutil.rmtree(job_dir, ignore_errors=True)
 
 

@@ -23,7 +23,8 @@ def local_job_properties(
 ) -> list[dict[str, Any]]:
     """The property groups `flink_app/settings.py` reads, with the environment's `processing` settings.
 
-    `version` (default: cdk.json's, writing `<data>/insights`) names the job version and its output folders;
+    `version` (default: cdk.json's, writing `<data>/insights`) names the job version, its output folders and its
+    checkpoint folder (`job.checkpoint.dir`: the job checkpoints there, and a restart resumes from there);
     its own property groups (a version cut over to) are merged by the caller, over any other overrides.
     """
     processing = config.processing
@@ -34,6 +35,7 @@ def local_job_properties(
             "parallelism": str(processing.parallelism),
             "python.execution_mode": "thread",
             "checkpoint.interval_ms": str(checkpoint_interval_ms),
+            "checkpoint.dir": str(version.checkpoint_dir),
         },
         "source": {
             "type": "files",

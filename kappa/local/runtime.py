@@ -185,9 +185,8 @@ class LocalRuntime:
         self.data.create()
         self._lock_file = DataDirLock(self.data).acquire()
         self.version = version = runtime_version(self.config, self.data)
-        for folder in (version.insights, version.diagnostics, version.checkpoint_root):
+        for folder in (version.insights, version.diagnostics):
             folder.mkdir(parents=True, exist_ok=True)
-        self._output_watch = JobOutputWatch(version.insights, version.checkpoint_root)
         self.keys = ApiKeyRing.load_or_create(self.data.api_keys, self.config.ingestion.producers)
         feed = None
         if version.source != self.data.archive:
@@ -201,6 +200,7 @@ class LocalRuntime:
             "(JVM start and job submission take 10-30 s)"
         )
         self.job = FlinkJob(self._job_settings(), self.data).start()
+        self._output_watch = JobOutputWatch(version.insights, self.job.checkpoint_dir)
 
         self._progress("starting the AWS stand-in (moto) and creating the stacks' resources")
         self._moto = MotoServer(aws_port).start()
@@ -368,7 +368,6 @@ class LocalRuntime:
             properties=properties,
             checkpoint_interval_ms=self.options.checkpoint_interval_ms,
             parallelism=self.config.processing.parallelism,
-            checkpoint_root=version.checkpoint_root,
         )
 
     def _wait_for_job(self) -> None:
@@ -411,7 +410,7 @@ class LocalRuntime:
             )
             self.job.stop()
             aside.mkdir(parents=True, exist_ok=True)
-            for job_dir in {chk.parent for chk in completed_checkpoints(self.job.checkpoint_root)}:
+            for job_dir in {chk.parent for chk in completed_checkpoints(self.job.checkpoint_dir)}:
                 shutil.move(str(job_dir), str(aside / job_dir.name))
             self.job = FlinkJob(self._job_settings(), self.data).start(restore=False)
             self.job.wait_submitted(self.options.flink_start_timeout_seconds)
@@ -548,24 +547,24 @@ STUCK_OUTPUT_SECONDS = 30.0
 class JobOutputWatch:
     """What the job does that defeats the local runtime, seen from its files.
 
-    - checkpoints complete but none lands in the data directory: the job sets its own checkpoint
-      directory, so a restart cannot resume from it;
+    - checkpoints complete but none lands in the job's `job.checkpoint.dir`: the job ignores that property
+      and checkpoints elsewhere, so a restart cannot resume from them;
     - insights sit in one in-progress part file for long: the files sink rolls part files rarely, and a
       row-format part file is committed only on the first checkpoint after it rolled.
     """
 
-    def __init__(self, insights: Path, checkpoint_root: Path) -> None:
+    def __init__(self, insights: Path, checkpoint_dir: Path) -> None:
         self._insights = insights
-        self._checkpoint_root = checkpoint_root
+        self._checkpoint_dir = checkpoint_dir
         self._first_seen: dict[str, float] = {}
 
     def problems(self, status: JobStatus, *, now: float | None = None) -> list[str]:
         now = time.monotonic() if now is None else now
         found = []
-        if status.checkpoints_completed >= 3 and not completed_checkpoints(self._checkpoint_root):
+        if status.checkpoints_completed >= 3 and not completed_checkpoints(self._checkpoint_dir):
             found.append(
-                f"the Flink job completes checkpoints, but none under {self._checkpoint_root}: it sets its own "
-                "checkpoint directory, so a restart cannot resume where it stopped"
+                f"the Flink job completes checkpoints, but none in {self._checkpoint_dir} (its job.checkpoint.dir): "
+                "it checkpoints elsewhere, so a restart cannot resume where it stopped"
             )
         open_files = {p.name for p in self._insights.glob(".*inprogress*") if p.stat().st_size > 0}
         self._first_seen = {name: self._first_seen.get(name, now) for name in open_files}

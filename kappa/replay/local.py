@@ -2,7 +2,8 @@
 
 The runtime's archive (`<data>/archive`, Firehose's layout) is the local log. A replayed version runs the
 real Flink job, bounded, over all of it (merged into one file in the order it was written:
-`kappa.local.ordered_archive`) and writes to `<data>/versions/<version>/insights`, with the running
+`kappa.local.ordered_archive`) and writes to `<data>/versions/<version>/insights` (its checkpoints to
+`checkpoints/` beside it, never the runtime's), with the running
 version's properties as the template (as in AWS, where the running application is the template). The
 running version's insights are the runtime's own output folder (`<data>/insights` until a cut-over, see
 `kappa.local.active_version`); `kappa cutover --data-dir` is `kappa.replay.local_cutover`.
@@ -99,6 +100,8 @@ class LocalReplay:
         job = groups.setdefault("job", {})
         job["job_version"] = job_version
         job["checkpoint.interval_ms"] = str(REPLAY_CHECKPOINT_INTERVAL_MS)
+        # Never the running job's folder: a restart of the runtime resumes from the newest checkpoint there.
+        job["checkpoint.dir"] = str(out / "checkpoints")
         groups["source"] = {
             "type": "files",
             "files.path": str(out / "source"),

@@ -142,7 +142,7 @@ def describe_cutover(data: DataDir, active: ActiveVersion) -> list[str]:
         f"wrote {active_version_path(data)}: the local runtime now runs {active.job_version} "
         f"(was {active.previous_version}); {active.previous_version}'s job will not run again",
         f"{active.job_version} runs with the properties it was replayed with, writes {live / 'insights'}, "
-        f"keeps its checkpoints in {live / 'flink'} and feeds the fan-out through "
+        f"keeps its checkpoints in {live / 'flink' / 'checkpoints'} and feeds the fan-out through "
         f"its own insights stream",
         f"delivery: nothing {active.previous_version} delivered is sent again; {until}, so "
         f"{active.job_version}'s insights from event time {format_rfc3339(active.deliver_from)} on "

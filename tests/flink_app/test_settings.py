@@ -85,6 +85,12 @@ def test_at_timestamp_needs_a_timestamp() -> None:
         ),
         (("job", "checkpoint.interval_ms", "soon"), "job.checkpoint.interval_ms must be a whole number"),
         (("job", "job_version", "v 1"), "job.job_version may only contain"),
+        (
+            ("job", "checkpoint.dir", "file://checkpoints/kappa"),
+            "job.checkpoint.dir must name an absolute path in a file URI, e.g. file:///checkpoints/kappa",
+        ),
+        (("job", "checkpoint.dir", "s3://"), "job.checkpoint.dir must be a path or a URI such as"),
+        (("job", "checkpoint.dir", "not a scheme://x"), "job.checkpoint.dir must be a path or a URI such as"),
         (("analytics", "sesion.gap_minutes", "5"), "did you mean 'session.gap_minutes'?"),
         (
             ("analytics", "trending.threshold", "0.5"),
@@ -125,6 +131,22 @@ def test_relative_file_paths_are_resolved(tmp_path: Path, monkeypatch: pytest.Mo
     groups = files_groups()
     groups["source"]["files.path"] = "archive"
     assert settings_from_properties(groups).source.path == str(tmp_path / "archive")
+
+
+def test_checkpoint_dir_is_unset_by_default_a_path_made_absolute_or_a_uri_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN no job.checkpoint.dir: the job keeps its default location (None here)
+    assert settings_from_properties(files_groups()).checkpoint_dir is None
+    groups = files_groups()
+    # WHEN it is a relative path THEN it is taken from the working directory, like the files paths
+    monkeypatch.chdir(tmp_path)
+    groups["job"]["checkpoint.dir"] = "state/checkpoints"
+    assert settings_from_properties(groups).checkpoint_dir == str(tmp_path / "state" / "checkpoints")
+    # AND a URI is kept as written, for Flink's file systems to resolve
+    for uri in ("file:///var/kappa/checkpoints", "s3://bucket/kappa/checkpoints"):
+        groups["job"]["checkpoint.dir"] = uri
+        assert settings_from_properties(groups).checkpoint_dir == uri
 
 
 def test_settings_are_frozen() -> None:

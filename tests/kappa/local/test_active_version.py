@@ -45,11 +45,11 @@ def test_without_a_cutover_the_runtime_runs_cdk_jsons_version_in_the_classic_lay
     data = DataDir.at(tmp_path)
     version = runtime_version(CONFIG, data)
     assert version.job_version == CONFIG.processing.job_version
-    assert (version.source, version.insights, version.diagnostics, version.checkpoint_root) == (
+    assert (version.source, version.insights, version.diagnostics, version.checkpoint_dir) == (
         data.archive,
         data.insights,
         data.diagnostics,
-        data.flink,
+        data.checkpoints,
     )
     assert version.deliver_from is None
     assert version.switch is None
@@ -70,11 +70,11 @@ def test_after_a_cutover_the_runtime_runs_the_new_version_in_its_own_folders(tmp
     version = runtime_version(CONFIG, data)
     live = data.versions / "v2" / "live"
     assert version.job_version == "v2"
-    assert (version.source, version.insights, version.diagnostics, version.checkpoint_root) == (
+    assert (version.source, version.insights, version.diagnostics, version.checkpoint_dir) == (
         live / "source",
         live / "insights",
         live / "diagnostics",
-        live / "flink",
+        live / "flink" / "checkpoints",
     )
     assert version.deliver_from == datetime(2026, 11, 25, 11, 45, tzinfo=UTC)
     assert version.outputs == {"v1": data.insights, "v2": live / "insights"}
@@ -92,6 +92,7 @@ def test_a_cut_over_version_computes_with_its_replayed_properties_over_the_runti
     )
     assert properties["job"]["job_version"] == "v2"
     assert properties["job"]["checkpoint.interval_ms"] == "500"
+    assert properties["job"]["checkpoint.dir"] == str(version.checkpoint_dir)
     assert properties["analytics"] == {"abandonment.after_minutes": "45", "session.gap_minutes": "1"}
     assert properties["sink"] == {"type": "files", "files.path": str(version.insights)}
     assert properties["diagnostics"]["files.path"] == str(version.diagnostics)
@@ -101,6 +102,7 @@ def test_a_cut_over_version_computes_with_its_replayed_properties_over_the_runti
 def test_a_version_keeps_what_it_computes_and_drops_where_its_replay_ran() -> None:
     replayed = [
         {"PropertyGroupId": "job", "PropertyMap": {"job_version": "v2", "checkpoint.interval_ms": "1000",
+                                                  "checkpoint.dir": "/x/versions/v2/checkpoints",
                                                   "watermark.out_of_orderness_ms": "3000"}},
         {"PropertyGroupId": "source", "PropertyMap": {"type": "files", "files.monitor_interval_ms": "0"}},
         {"PropertyGroupId": "sink", "PropertyMap": {"type": "files", "files.path": "/x/versions/v2/insights"}},

@@ -201,7 +201,7 @@ def test_restart_on_the_same_data_dir_neither_redelivers_nor_loses(
     assert second_run.info is not None
     assert second_run.info.restored_from is not None, (
         f"the job did not resume from a checkpoint in {first_run.data_dir / 'flink' / 'checkpoints'} "
-        "(the runtime's config.yaml sets execution.checkpointing.dir; a job that overrides it cannot resume)"
+        "(the runtime sets the job's job.checkpoint.dir there; a job that checkpoints elsewhere cannot resume)"
     )
     assert second_run.subscriptions == [receiver.url]
     # WHEN event time moved on, THEN the cart accepted just before the first run stopped is reported abandoned

@@ -16,6 +16,7 @@ from kappa.local.flink_job import (
     FlinkJobError,
     FlinkJobSettings,
     flink_config,
+    job_checkpoint_dir,
     latest_checkpoint,
     require_java,
 )
@@ -34,6 +35,11 @@ def checkpoint(root: Path, job: str, number: int, *, mtime: float, complete: boo
     return folder
 
 
+def checkpointing_to(folder: Path | str) -> list[dict]:
+    """Job properties that only say where the job checkpoints."""
+    return [{"PropertyGroupId": "job", "PropertyMap": {"checkpoint.dir": str(folder)}}]
+
+
 def test_latest_completed_checkpoint_wins_across_runs(tmp_path: Path) -> None:
     assert latest_checkpoint(tmp_path) is None
     checkpoint(tmp_path, "job-a", 7, mtime=100)
@@ -45,9 +51,12 @@ def test_latest_completed_checkpoint_wins_across_runs(tmp_path: Path) -> None:
 def test_config_retains_checkpoints_binds_loopback_and_uses_this_python(tmp_path: Path) -> None:
     data = DataDir.at(tmp_path)
     settings = FlinkJobSettings(
-        main=tmp_path / "main.py", properties=[], checkpoint_interval_ms=750, python="/venv/bin/python"
+        main=tmp_path / "main.py",
+        properties=checkpointing_to(data.checkpoints),
+        checkpoint_interval_ms=750,
+        python="/venv/bin/python",
     )
-    config = flink_config(settings, data, {"env.java.opts.all": "--add-opens=x"})
+    config = flink_config(settings, {"env.java.opts.all": "--add-opens=x"})
     assert config["execution.checkpointing.interval"] == "750ms"
     assert config["execution.checkpointing.dir"] == data.checkpoints.as_uri()
     assert config["execution.checkpointing.externalized-checkpoint-retention"] == "RETAIN_ON_CANCELLATION"
@@ -97,18 +106,28 @@ def test_local_properties_point_the_job_at_the_data_directory(tmp_path: Path) ->
     }
     assert groups["sink"] == {"type": "files", "files.path": str(data.insights)}
     assert groups["job"]["checkpoint.interval_ms"] == "1000"
+    assert groups["job"]["checkpoint.dir"] == str(data.checkpoints)
     assert all(isinstance(v, str) for group in groups.values() for v in group.values())
 
 
-def test_local_properties_are_valid_job_settings(tmp_path: Path) -> None:
+def test_local_properties_are_valid_job_settings_and_make_the_job_checkpoint_in_the_data_directory(
+    tmp_path: Path,
+) -> None:
     settings = pytest.importorskip("flink_app.settings")
+    from flink_app.main import execution_configuration
+
+    data = DataDir.at(tmp_path)
     groups = {
         g["PropertyGroupId"]: g["PropertyMap"]
-        for g in local_job_properties(load_config(), DataDir.at(tmp_path), checkpoint_interval_ms=1000)
+        for g in local_job_properties(load_config(), data, checkpoint_interval_ms=1000)
     }
     job = settings.settings_from_properties(groups)
     assert job.source.path == str(tmp_path / "archive")
     assert not job.source.bounded
+    # the job itself (not the runtime's config.yaml) decides its checkpoint storage: it must be the data dir's
+    assert (
+        execution_configuration(job, local=True)["execution.checkpointing.dir"] == data.checkpoints.as_uri()
+    )
 
 
 def test_job_left_running_by_a_killed_runtime_is_stopped_on_the_next_start(tmp_path: Path) -> None:
@@ -146,19 +165,17 @@ def test_a_job_version_with_its_own_checkpoint_root_neither_writes_nor_resumes_e
     # GIVEN checkpoints of the previous version's job in the data directory's flink/
     data = DataDir.at(tmp_path).create()
     checkpoint(data.checkpoints, "v1-job", 4, mtime=100)
-    own = tmp_path / "versions" / "v2" / "live" / "flink"
+    own = tmp_path / "versions" / "v2" / "live" / "flink" / "checkpoints"
     job = flink_job.FlinkJob(
-        FlinkJobSettings(main=tmp_path / "main.py", properties=[], checkpoint_root=own), data
+        FlinkJobSettings(main=tmp_path / "main.py", properties=checkpointing_to(own)), data
     )
-    # THEN the new version's job checkpoints under its own root and finds nothing to resume there
-    assert job.checkpoint_root == own
-    assert (
-        flink_config(job.settings, data, {})["execution.checkpointing.dir"] == (own / "checkpoints").as_uri()
-    )
-    assert latest_checkpoint(job.checkpoint_root) is None
+    # THEN the new version's job checkpoints in its own folder and finds nothing to resume there
+    assert job.checkpoint_dir == own
+    assert flink_config(job.settings, {})["execution.checkpointing.dir"] == own.as_uri()
+    assert latest_checkpoint(job.checkpoint_dir) is None
     # AND once it has checkpointed, that is what a restart resumes from
-    mine = checkpoint(own / "checkpoints", "v2-job", 1, mtime=50)
-    assert latest_checkpoint(job.checkpoint_root) == mine
+    mine = checkpoint(own, "v2-job", 1, mtime=50)
+    assert latest_checkpoint(job.checkpoint_dir) == mine
 
 
 def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kept_elsewhere(
@@ -168,11 +185,11 @@ def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kep
     from kappa.local.runtime import JobOutputWatch
 
     data = DataDir.at(tmp_path).create()
-    watch = JobOutputWatch(data.insights, data.flink)
+    watch = JobOutputWatch(data.insights, data.checkpoints)
     status = JobStatus("RUNNING", source_records=10, checkpoints_completed=5, checkpoints_failed=0)
     (data.insights / ".part-1-0-0.inprogress.abc").write_text('{"insight_id": "x"}\n')
     first = watch.problems(status, now=100.0)
-    assert any("none under" in p for p in first)
+    assert any(f"none in {data.checkpoints}" in p for p in first)
     assert not any("in-progress" in p for p in first)
     later = watch.problems(status, now=140.0)
     assert any("in-progress file" in p and "roll part files" in p for p in later)
@@ -181,10 +198,30 @@ def test_job_output_watch_explains_a_sink_that_never_commits_and_checkpoints_kep
     assert watch.problems(status, now=200.0) == []
 
 
-def test_checkpoints_a_job_keeps_under_the_temp_dir_are_found_too(tmp_path: Path) -> None:
-    # The runtime points TMPDIR into the data directory: a job choosing <tmp>/its-dir still resumes.
+def test_a_restart_resumes_from_the_checkpoint_dir_the_runtimes_properties_give_the_job(
+    tmp_path: Path,
+) -> None:
+    # GIVEN the properties the runtime writes for its job, and checkpoints there and elsewhere in the data dir
     data = DataDir.at(tmp_path).create()
-    older = checkpoint(data.checkpoints, "job-a", 3, mtime=100)
-    newer = checkpoint(data.flink / "tmp" / "kappa-flink-checkpoints", "job-b", 9, mtime=200)
-    assert latest_checkpoint(data.flink) == newer
-    assert older.exists()
+    properties = local_job_properties(load_config(), data, checkpoint_interval_ms=1000)
+    job = flink_job.FlinkJob(FlinkJobSettings(main=tmp_path / "main.py", properties=properties), data)
+    configured = checkpoint(data.checkpoints, "job-a", 3, mtime=100)
+    checkpoint(data.flink / "tmp" / "kappa-flink-checkpoints", "job-b", 9, mtime=200)  # the old TMPDIR place
+    # THEN the job is told to checkpoint in the data directory's flink/checkpoints, and only that is searched
+    assert job.checkpoint_dir == data.checkpoints
+    assert latest_checkpoint(job.checkpoint_dir) == configured
+
+
+@pytest.mark.parametrize(
+    ("value", "folder"),
+    [("/data/flink/checkpoints", "/data/flink/checkpoints"), ("file:///data/my%20chk", "/data/my chk")],
+)
+def test_the_checkpoint_dir_is_read_from_the_job_properties(value: str, folder: str) -> None:
+    assert job_checkpoint_dir(checkpointing_to(value)) == Path(folder)
+
+
+@pytest.mark.parametrize("value", [None, "checkpoints", "s3://bucket/chk", "file://host/chk"])
+def test_a_checkpoint_dir_the_runtime_cannot_resume_from_is_a_clear_error(value: str | None) -> None:
+    properties = [] if value is None else checkpointing_to(value)
+    with pytest.raises(FlinkJobError, match="must be an absolute path or a file:// URI"):
+        job_checkpoint_dir(properties)

@@ -178,7 +178,8 @@ def test_a_replay_after_a_cutover_starts_from_the_active_versions_properties(dat
 def test_a_replay_takes_the_running_jobs_properties_as_its_template(data: DataDir) -> None:
     # GIVEN the runtime last ran its version with the demo's one-minute abandonment timeout
     data.flink_properties.write_text(json.dumps([
-        {"PropertyGroupId": "job", "PropertyMap": {"job_version": RUNNING, "parallelism": "1"}},
+        {"PropertyGroupId": "job", "PropertyMap": {"job_version": RUNNING, "parallelism": "1",
+                                                  "checkpoint.dir": str(data.checkpoints)}},
         {"PropertyGroupId": "sink", "PropertyMap": {"type": "files", "files.path": str(data.insights)}},
         {"PropertyGroupId": "analytics", "PropertyMap": {"abandonment.after_minutes": "1",
                                                          "session.gap_minutes": "1"}},
@@ -192,6 +193,8 @@ def test_a_replay_takes_the_running_jobs_properties_as_its_template(data: DataDi
     # THEN only the changed setting differs from what runs, and the replay writes its own folder
     assert groups["analytics"] == {"abandonment.after_minutes": "2", "session.gap_minutes": "1"}
     assert groups["sink"]["files.path"] == str(data.versions / "v3" / "insights")
+    # AND checkpoints there too: in the runtime's folder, a restart would resume from the replay's checkpoint
+    assert groups["job"]["checkpoint.dir"] == str(data.versions / "v3" / "checkpoints")
 
 
 def test_cutover_command_with_data_dir(data: DataDir) -> None:
