@@ -120,6 +120,14 @@ class ProcessingConfig(_Frozen):
     )
 
 
+RETRY_QUEUE_MAX_RECEIVES = 5
+"""A retry message whose handling fails this often (infrastructure trouble) moves to the dead-letter queue."""
+RETRY_QUEUE_VISIBILITY_FACTOR = 6
+"""The retry queue's visibility timeout in fan-out timeouts: Lambda's advice for a queue that triggers a
+function is at least six times the function's timeout, so a message is not handed out again while a slow
+invocation still works on it."""
+
+
 class DeliveryConfig(_Frozen):
     """Webhook fan-out: the event source mapping, HTTP behaviour, retries and retention."""
 
@@ -139,6 +147,11 @@ class DeliveryConfig(_Frozen):
     max_concurrency_per_subscriber: int = Field(
         default=4, ge=1, le=64, description="parallel deliveries to one subscriber per invocation"
     )
+
+    @property
+    def retry_queue_visibility_timeout_seconds(self) -> int:
+        """The retry queue's visibility timeout: `RETRY_QUEUE_VISIBILITY_FACTOR` × the fan-out's timeout."""
+        return RETRY_QUEUE_VISIBILITY_FACTOR * self.function.timeout_seconds
 
 
 class MonitoringConfig(_Frozen):

@@ -29,13 +29,11 @@ from constructs import Construct
 
 from lambdas.webhooks_common import delivery_log, environment, subscriptions
 from stacks.compliance import acknowledge
-from stacks.config import DeliveryConfig, ResourceNames
+from stacks.config import RETRY_QUEUE_MAX_RECEIVES, DeliveryConfig, ResourceNames
 from stacks.constructs.python_function import PythonFunction, PythonFunctionProps
 from stacks.lambda_build import DEFAULT_BUILD_DIR
 
 QUEUE_RETENTION = cdk.Duration.days(14)
-RETRY_QUEUE_MAX_RECEIVES = 5
-"""A retry message whose handling fails this often (infrastructure trouble) moves to the dead-letter queue."""
 RETRY_BATCH_SIZE = 10
 STREAM_CONSUMER_ACTIONS = (
     "kinesis:DescribeStream",
@@ -143,12 +141,11 @@ class DeliveryStack(cdk.Stack):
             "AwsSolutions-SQS3",
             "On-failure destination of the insights event source mapping (a dead-letter queue of batch pointers).",
         )
-        fanout_timeout = settings.function.timeout_seconds
         self.retry_queue = self._queue(
             "Retries",
             names.retry_queue,
             removal,
-            visibility_timeout=cdk.Duration.seconds(6 * fanout_timeout),
+            visibility_timeout=cdk.Duration.seconds(settings.retry_queue_visibility_timeout_seconds),
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=RETRY_QUEUE_MAX_RECEIVES, queue=self.dead_letter_queue
             ),

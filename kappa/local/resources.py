@@ -7,12 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kappa.local.aws_endpoint import AwsClients
-from stacks.config import AppConfig, StreamConfig
-
-RETRY_QUEUE_MAX_RECEIVES = 5
-RETRY_QUEUE_VISIBILITY_FACTOR = 6
-"""The delivery stack's retry queue: redrive to the dead-letter queue after 5 receives, visibility 6× the
-fan-out timeout (`stacks/delivery_stack.py`); the webhook resources helper leaves these out."""
+from stacks.config import RETRY_QUEUE_MAX_RECEIVES, AppConfig, StreamConfig
 
 
 def failed_batches_queue_name(config: AppConfig) -> str:
@@ -60,14 +55,13 @@ def create_resources(aws: AwsClients, config: AppConfig, *, job_version: str | N
     dead_letter_arn = aws.sqs.get_queue_attributes(
         QueueUrl=webhooks.dead_letter_queue_url, AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
+    # The delivery stack's retry queue settings, which the webhook resources helper leaves out.
     redrive = {"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": RETRY_QUEUE_MAX_RECEIVES}
     aws.sqs.set_queue_attributes(
         QueueUrl=webhooks.retry_queue_url,
         Attributes={
             "RedrivePolicy": json.dumps(redrive),
-            "VisibilityTimeout": str(
-                RETRY_QUEUE_VISIBILITY_FACTOR * config.delivery.function.timeout_seconds
-            ),
+            "VisibilityTimeout": str(config.delivery.retry_queue_visibility_timeout_seconds),
         },
     )
     failed_batches_name = failed_batches_queue_name(config)

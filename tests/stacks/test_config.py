@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import ConfigError, load_config
+from stacks.config import AppConfig, ConfigError, load_config
 
 
 def test_every_environment_in_cdk_json_is_valid() -> None:
@@ -48,3 +48,9 @@ def test_resource_names_share_the_environment_prefix() -> None:
     names = load_config(env_name="dev").names
     assert names.raw_stream == "kappa-dev-raw-events"
     assert names.insights_stream("v2") == "kappa-dev-insights-v2"
+
+
+def test_the_retry_queue_stays_invisible_for_six_fanout_timeouts() -> None:
+    # Lambda's advice for a queue that triggers a function: visibility at least 6x the function's timeout
+    config = AppConfig.model_validate({"delivery": {"function": {"timeout_seconds": 45}}})
+    assert config.delivery.retry_queue_visibility_timeout_seconds == 6 * 45
