@@ -261,6 +261,12 @@ class ResourceNames:
         return f"{self.prefix}-webhook-dlq"
 
     @property
+    def failed_batches_queue(self) -> str:
+        """The insights event source mapping's on-failure destination (pointers to batches that failed every
+        retry): about the insights stream's records, not webhook deliveries, hence `insights-`."""
+        return f"{self.prefix}-insights-failed-batches"
+
+    @property
     def fanout_function(self) -> str:
         return f"{self.prefix}-webhook-fanout"
 

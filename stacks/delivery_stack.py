@@ -135,7 +135,7 @@ class DeliveryStack(cdk.Stack):
             "AwsSolutions-SQS3",
             "This is the webhook dead-letter queue itself; its messages are redriven by `kappa webhooks redrive`.",
         )
-        self.failed_batches_queue = self._queue("FailedBatches", None, removal)
+        self.failed_batches_queue = self._queue("FailedBatches", names.failed_batches_queue, removal)
         acknowledge(
             self.failed_batches_queue,
             "AwsSolutions-SQS3",

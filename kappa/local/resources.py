@@ -10,12 +10,6 @@ from kappa.local.aws_endpoint import AwsClients
 from stacks.config import RETRY_QUEUE_MAX_RECEIVES, AppConfig, StreamConfig
 
 
-def failed_batches_queue_name(config: AppConfig) -> str:
-    """The insights mapping's on-failure destination. The stack lets CloudFormation name it; locally it
-    needs a name, derived from the same prefix."""
-    return f"{config.prefix}-insights-failed-batches"
-
-
 @dataclass(frozen=True)
 class LocalResources:
     raw_stream: str
@@ -64,8 +58,7 @@ def create_resources(aws: AwsClients, config: AppConfig, *, job_version: str | N
             "VisibilityTimeout": str(config.delivery.retry_queue_visibility_timeout_seconds),
         },
     )
-    failed_batches_name = failed_batches_queue_name(config)
-    failed_batches = aws.sqs.create_queue(QueueName=failed_batches_name)["QueueUrl"]
+    failed_batches = aws.sqs.create_queue(QueueName=names.failed_batches_queue)["QueueUrl"]
     return LocalResources(
         raw_stream=names.raw_stream,
         insights_stream=insights,
@@ -75,7 +68,7 @@ def create_resources(aws: AwsClients, config: AppConfig, *, job_version: str | N
         queue_urls={
             names.retry_queue: webhooks.retry_queue_url,
             names.dead_letter_queue: webhooks.dead_letter_queue_url,
-            failed_batches_name: failed_batches,
+            names.failed_batches_queue: failed_batches,
         },
         webhook_environment=webhooks.lambda_environment(),
     )

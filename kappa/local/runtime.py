@@ -56,7 +56,7 @@ from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
 from kappa.local.ports import require_free
 from kappa.local.queue_mapping import QueueMappingSettings, SqsEventSourceMapping
-from kappa.local.resources import LocalResources, create_resources, failed_batches_queue_name
+from kappa.local.resources import LocalResources, create_resources
 from kappa.local.state_snapshot import SnapshotScope, StateSnapshot
 from kappa.local.stream_mapping import KinesisEventSourceMapping, StreamMappingSettings
 from stacks.config import AppConfig, load_config
@@ -211,7 +211,7 @@ class LocalRuntime:
             self.aws,
             SnapshotScope(
                 tables=(names.subscriptions_table, names.delivery_log_table),
-                queues=(names.retry_queue, names.dead_letter_queue, failed_batches_queue_name(self.config)),
+                queues=(names.retry_queue, names.dead_letter_queue, names.failed_batches_queue),
             ),
         )
         saved = self._snapshot.load()

@@ -48,6 +48,7 @@ def test_resource_names_share_the_environment_prefix() -> None:
     names = load_config(env_name="dev").names
     assert names.raw_stream == "kappa-dev-raw-events"
     assert names.insights_stream("v2") == "kappa-dev-insights-v2"
+    assert names.failed_batches_queue == "kappa-dev-insights-failed-batches"
 
 
 def test_the_retry_queue_stays_invisible_for_six_fanout_timeouts() -> None:

@@ -174,6 +174,14 @@ def test_the_insights_event_source_mapping_bisects_reports_partial_failures_and_
             "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
         },
     )
+    # the destination is the failed-batches queue, under the name ResourceNames gives it (as locally)
+    queue_ids = {q["Properties"].get("QueueName"): key for key, q in dev.resources("AWS::SQS::Queue").items()}
+    destinations = [
+        mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for mapping in dev.resources("AWS::Lambda::EventSourceMapping").values()
+        if "DestinationConfig" in mapping["Properties"]
+    ]
+    assert destinations == [{"Fn::GetAtt": [queue_ids["kappa-dev-insights-failed-batches"], "Arn"]}]
 
 
 def test_the_retry_queue_feeds_the_same_function_with_partial_failures(dev: Synthesized) -> None:

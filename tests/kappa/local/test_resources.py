@@ -41,3 +41,12 @@ def test_the_retry_queue_redrives_to_the_dead_letter_queue_and_outlasts_a_fanout
     }
     assert int(retry["VisibilityTimeout"]) == CONFIG.delivery.retry_queue_visibility_timeout_seconds
     assert int(retry["VisibilityTimeout"]) > CONFIG.delivery.function.timeout_seconds
+
+
+def test_the_insights_mappings_failed_batches_queue_has_the_stacks_name(
+    created: tuple[AwsClients, LocalResources],
+) -> None:
+    aws, resources = created
+    name = CONFIG.names.failed_batches_queue
+    assert aws.sqs.get_queue_url(QueueName=name)["QueueUrl"] == resources.failed_batches_queue_url
+    assert resources.queue_urls[name] == resources.failed_batches_queue_url
