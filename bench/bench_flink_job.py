@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from flink_app.pipeline import ANALYSES
@@ -66,9 +67,7 @@ def simulator_log(users: int, duration: str) -> tuple[Path, int]:
         with partial.open("wb") as stream:
             write_ndjson(simulation.deliveries(), stream)
         partial.replace(path)
-    with path.open("rb") as stream:
-        lines = sum(1 for _ in stream)
-    return path, lines
+    return path, count_lines(path)
 
 
 def log_prefix(log: Path, lines: int) -> Path:
@@ -138,21 +137,47 @@ def cpu_seconds() -> float:
     return total
 
 
-def full_job_seconds(
-    log: Path, out: Path, *, parallelism: int, mode: str, without: frozenset[str] = frozenset()
-) -> tuple[float, int]:
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """One bounded run of the job over a log: wall and CPU seconds (JVM + Python workers), insights written."""
+
+    lines: int
+    seconds: float
+    cpu_seconds: float
+    insights: int
+
+    @property
+    def events_per_second(self) -> float:
+        return self.lines / self.seconds
+
+    @property
+    def cpu_microseconds_per_event(self) -> float:
+        return self.cpu_seconds / self.lines * 1e6
+
+
+def run_job(
+    log: Path, lines: int, out: Path, *, parallelism: int, mode: str, without: frozenset[str] = frozenset()
+) -> JobRun:
+    """Run `flink_app.main.run` over `log` (bounded, files sinks under `out`), leaving out `without`."""
     from flink_app.main import run
 
     shutil.rmtree(out, ignore_errors=True)
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     run(job_settings(log, out, parallelism=parallelism, mode=mode), local=True, wait=True, without=without)
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     insights = sum(
         sum(1 for _ in part.open())
         for part in (out / "insights").rglob("part-*")
         if not part.name.startswith(".")
     )
-    return elapsed, insights
+    return JobRun(lines=lines, seconds=elapsed, cpu_seconds=cpu, insights=insights)
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as stream:
+        return sum(1 for _ in stream)
 
 
 EVERY_ANALYSIS = frozenset(ANALYSES)
@@ -172,16 +197,20 @@ BREAKDOWN = (
 
 def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dict[str, object]]:
     """Wall and CPU time of the full job and of the job without each analysis over `log` (warm)."""
-    full_job_seconds(log, work / "breakdown-warm-up", parallelism=parallelism, mode=mode)
+    lines = count_lines(log)
+    run_job(log, lines, work / "breakdown-warm-up", parallelism=parallelism, mode=mode)
     rows: list[dict[str, object]] = []
     for label, without in BREAKDOWN:
-        cpu_before = cpu_seconds()
-        seconds, insights = full_job_seconds(
-            log, work / "breakdown", parallelism=parallelism, mode=mode, without=frozenset(without)
+        job = run_job(
+            log, lines, work / "breakdown", parallelism=parallelism, mode=mode, without=frozenset(without)
         )
-        cpu = cpu_seconds() - cpu_before
-        print(f"  {label:<40} {seconds:6.1f} s wall  {cpu:6.1f} s CPU  {insights:,} insights", flush=True)
-        rows.append({"run": label, "without": list(without), "seconds": seconds, "cpu_seconds": cpu})
+        print(
+            f"  {label:<40} {job.seconds:6.1f} s wall  {job.cpu_seconds:6.1f} s CPU  {job.insights:,} insights",
+            flush=True,
+        )
+        rows.append(
+            {"run": label, "without": list(without), "seconds": job.seconds, "cpu_seconds": job.cpu_seconds}
+        )
     return rows
 
 
@@ -232,61 +261,75 @@ def main(argv: list[str] | None = None) -> None:
             results["ceilings"].append(  # type: ignore[union-attr]
                 {"parallelism": parallelism, "seconds": seconds, "events_per_second": ceilings[parallelism]}
             )
-        bases: dict[int, float] = {}
+        bases: dict[int, JobRun] = {}
         for parallelism in args.parallelism:
             mode = args.modes[0]
-            full_job_seconds(
+            run_job(
                 warm_up,
+                args.warm_up_lines,
                 work / f"warm-up-base-{parallelism}",
                 parallelism=parallelism,
                 mode=mode,
                 without=EVERY_ANALYSIS,
             )
-            seconds, _insights = full_job_seconds(
-                log, work / f"base-{parallelism}", parallelism=parallelism, mode=mode, without=EVERY_ANALYSIS
+            base = run_job(
+                log,
+                lines,
+                work / f"base-{parallelism}",
+                parallelism=parallelism,
+                mode=mode,
+                without=EVERY_ANALYSIS,
             )
-            bases[parallelism] = lines / seconds
+            bases[parallelism] = base
             print(
-                f"base: dedupe + late side output (p{parallelism}): {seconds:6.1f} s  {bases[parallelism]:>10,.0f} "
-                f"events/s  {bases[parallelism] / ceilings[parallelism]:5.1%} of the ceiling",
+                f"base: dedupe + late side output (p{parallelism}): {base.seconds:6.1f} s  "
+                f"{base.events_per_second:>10,.0f} events/s  {base.events_per_second / ceilings[parallelism]:5.1%} "
+                f"of the ceiling  {base.cpu_microseconds_per_event:5.1f} µs CPU/event",
                 flush=True,
             )
             results["bases"].append(  # type: ignore[union-attr]
                 {
                     "parallelism": parallelism,
-                    "seconds": seconds,
-                    "events_per_second": bases[parallelism],
-                    "ratio_to_ceiling": bases[parallelism] / ceilings[parallelism],
+                    "seconds": base.seconds,
+                    "cpu_seconds": base.cpu_seconds,
+                    "events_per_second": base.events_per_second,
+                    "ratio_to_ceiling": base.events_per_second / ceilings[parallelism],
                 }
             )
         for mode in args.modes:
             for parallelism in args.parallelism:
-                full_job_seconds(
-                    warm_up, work / f"warm-up-{mode}-{parallelism}", parallelism=parallelism, mode=mode
+                run_job(
+                    warm_up,
+                    args.warm_up_lines,
+                    work / f"warm-up-{mode}-{parallelism}",
+                    parallelism=parallelism,
+                    mode=mode,
                 )
-                seconds, insights = full_job_seconds(
-                    log, work / f"job-{mode}-{parallelism}", parallelism=parallelism, mode=mode
+                job = run_job(
+                    log, lines, work / f"job-{mode}-{parallelism}", parallelism=parallelism, mode=mode
                 )
-                rate = lines / seconds
+                rate = job.events_per_second
                 ratio = rate / ceilings[parallelism]
+                to_base = rate / bases[parallelism].events_per_second
                 verdict = "meets" if rate >= TARGET_EVENTS_PER_SECOND and ratio >= TARGET_RATIO else "misses"
                 print(
-                    f"full job ({mode}, p{parallelism}): {seconds:6.1f} s  {rate:>10,.0f} events/s  "
-                    f"{ratio:5.1%} of the ceiling, {rate / bases[parallelism]:5.1%} of the base  {insights:,} "
-                    f"insights  ({verdict} the targets "
-                    f"{TARGET_EVENTS_PER_SECOND:,}/s and {TARGET_RATIO:.0%}); load average "
-                    f"{os.getloadavg()[0]:.1f}",
+                    f"full job ({mode}, p{parallelism}): {job.seconds:6.1f} s  {rate:>10,.0f} events/s  "
+                    f"{ratio:5.1%} of the ceiling, {to_base:5.1%} of the base  "
+                    f"{job.cpu_microseconds_per_event:5.1f} µs CPU/event  {job.insights:,} insights  "
+                    f"({verdict} the targets {TARGET_EVENTS_PER_SECOND:,}/s and {TARGET_RATIO:.0%}); "
+                    f"load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
                 results["runs"].append(  # type: ignore[union-attr]
                     {
                         "mode": mode,
                         "parallelism": parallelism,
-                        "seconds": seconds,
+                        "seconds": job.seconds,
+                        "cpu_seconds": job.cpu_seconds,
                         "events_per_second": rate,
                         "ratio_to_ceiling": ratio,
-                        "ratio_to_base": rate / bases[parallelism],
-                        "insights": insights,
+                        "ratio_to_base": to_base,
+                        "insights": job.insights,
                     }
                 )
     results["load_average_after"] = os.getloadavg()[0]
