@@ -95,6 +95,7 @@ def build_stacks(app: cdk.App, config: AppConfig) -> None:
             webhooks_api_function_name=names.webhooks_api_function,
             retry_queue_name=names.retry_queue,
             dead_letter_queue_name=names.dead_letter_queue,
+            failed_batches_queue_name=names.failed_batches_queue,
             subscriptions_table_name=names.subscriptions_table,
         ),
     )

@@ -27,6 +27,7 @@ Wiring it in `stacks/application.py` (the lead's job) looks like::
             webhooks_api_function_name=...,
             retry_queue_name=names.retry_queue,
             dead_letter_queue_name=names.dead_letter_queue,
+            failed_batches_queue_name=names.failed_batches_queue,
             subscriptions_table_name=names.subscriptions_table,
         ),
     )
@@ -203,6 +204,19 @@ class MonitoringStack(cdk.Stack):
             datapoints=1,
             missing=MISSING_KEEPS_STATE,
             about="Webhook deliveries were dead-lettered: subscribers missed insights. Inspect and redrive.",
+        )
+        # Same reasoning: a pointer nobody handled must keep the alarm red after SQS goes quiet.
+        self._alarm(
+            "insight-batches-failed",
+            m.queue(r.failed_batches_queue_name, "ApproximateNumberOfMessagesVisible", "Maximum"),
+            threshold=0,
+            periods=1,
+            datapoints=1,
+            missing=MISSING_KEEPS_STATE,
+            about="The webhook fan-out gave up on a batch of the insights stream (every retry failed, or the "
+            "records grew older than the maximum record age): subscribers never got those insights. Each "
+            "message in the failed-batches queue points at the batch (shard, first and last sequence "
+            "number). Fix the cause, then re-deliver the batch before the stream's retention drops it.",
         )
         # The job emits conversion_drop rarely; no new ones (or no data) is the good case.
         self._alarm(
@@ -473,7 +487,7 @@ class MonitoringStack(cdk.Stack):
             HopRow(
                 title="7 · Webhook deliveries",
                 about="Outcome of every delivery attempt, how long subscribers take, retries waiting in SQS, "
-                "and dead letters (subscribers missed these).",
+                "dead letters, and insight batches the fan-out gave up on (subscribers missed both).",
                 graphs=[
                     Graph(
                         title="Deliveries by outcome",
@@ -513,6 +527,27 @@ class MonitoringStack(cdk.Stack):
                                 label="messages",
                             )
                         ],
+                        thresholds=[
+                            cw.HorizontalAnnotation(value=0, label="alarm above", color=cw.Color.RED)
+                        ],
+                    ),
+                    Graph(
+                        title="Failed insight batches",
+                        left=[
+                            m.queue(
+                                r.failed_batches_queue_name,
+                                "ApproximateNumberOfMessagesVisible",
+                                label="batch pointers",
+                            )
+                        ],
+                        right=[
+                            m.queue(
+                                r.failed_batches_queue_name,
+                                "ApproximateAgeOfOldestMessage",
+                                label="oldest (s)",
+                            )
+                        ],
+                        right_label="age (s)",
                         thresholds=[
                             cw.HorizontalAnnotation(value=0, label="alarm above", color=cw.Color.RED)
                         ],

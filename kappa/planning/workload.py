@@ -52,7 +52,7 @@ CUSTOM_METRICS: tuple[tuple[str, int], ...] = (
     ("webhooks API: ColdStart and request metrics", 3),
 )
 DASHBOARDS = 1
-ALARM_METRICS = 11
+ALARM_METRICS = 12
 """Metrics evaluated by the alarms of `stacks/monitoring_stack.py` (a metric-math alarm bills each metric);
 `tests/stacks/test_monitoring_stack.py` checks this number against the synthesized template."""
 

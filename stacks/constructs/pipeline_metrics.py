@@ -46,6 +46,7 @@ class MonitoredResources:
     webhooks_api_function_name: str
     retry_queue_name: str
     dead_letter_queue_name: str
+    failed_batches_queue_name: str
     subscriptions_table_name: str
 
     def __post_init__(self) -> None:

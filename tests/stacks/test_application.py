@@ -1,4 +1,5 @@
-"""The whole CDK app: every stack of dev and prod passes cdk-nag (at synthesis) and cfn-lint."""
+"""The whole CDK app: every stack of dev and prod passes cdk-nag (at synthesis) and cfn-lint, and the
+monitoring stack watches the resources the other stacks create."""
 
 from __future__ import annotations
 
@@ -36,3 +37,29 @@ def test_stacks_are_tagged_with_project_and_environment(
         artifacts = json.loads((outdir / "manifest.json").read_text())["artifacts"]
         for name in STACKS:
             assert artifacts[name]["properties"]["tags"] == {"Environment": env, "Project": "kappa-commerce"}
+
+
+def test_the_monitoring_stacks_queue_alarms_watch_queues_the_delivery_stack_creates(
+    synthesized_apps: dict[str, tuple[cdk.App, Path]],
+) -> None:
+    # The monitoring stack knows the queues only by name: a wrong name would alarm on a queue that never
+    # has data, and `ignore` missing data would keep that alarm OK forever.
+    for env, (_app, outdir) in synthesized_apps.items():
+        delivery = json.loads((outdir / "Delivery.template.json").read_text())["Resources"]
+        monitoring = json.loads((outdir / "Monitoring.template.json").read_text())["Resources"]
+        queues = {r["Properties"]["QueueName"] for r in delivery.values() if r["Type"] == "AWS::SQS::Queue"}
+        watched = {
+            r["Properties"]["AlarmName"]: r["Properties"]["Dimensions"]
+            for r in monitoring.values()
+            if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("Namespace") == "AWS/SQS"
+        }
+
+        assert watched == {
+            f"kappa-{env}-webhook-dlq-not-empty": [
+                {"Name": "QueueName", "Value": f"kappa-{env}-webhook-dlq"}
+            ],
+            f"kappa-{env}-insight-batches-failed": [
+                {"Name": "QueueName", "Value": f"kappa-{env}-insights-failed-batches"}
+            ],
+        }
+        assert {dims[0]["Value"] for dims in watched.values()} <= queues

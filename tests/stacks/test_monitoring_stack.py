@@ -34,6 +34,7 @@ RESOURCES = MonitoredResources(
     webhooks_api_function_name="kappa-test-webhooks-api",
     retry_queue_name="kappa-test-webhook-retries",
     dead_letter_queue_name="kappa-test-webhook-dlq",
+    failed_batches_queue_name="kappa-test-insights-failed-batches",
     subscriptions_table_name="kappa-test-webhook-subscriptions",
 )
 CONFIG = MonitoringConfig(
@@ -51,6 +52,7 @@ ALARM_NAMES = (
     "flink-checkpoint-failures",
     "flink-restarts",
     "webhook-dlq-not-empty",
+    "insight-batches-failed",
     "conversion-drop-insight",
     "archive-freshness",
 )
@@ -237,6 +239,10 @@ EXPECTED_GRAPHS = [
     ("KappaCommerce", "DeliveryAttempts", {"service": "fanout"}),
     ("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": RESOURCES.dead_letter_queue_name}),
     ("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": RESOURCES.retry_queue_name}),
+    *(
+        ("AWS/SQS", name, {"QueueName": RESOURCES.failed_batches_queue_name})
+        for name in ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
+    ),
     ("AWS/Lambda", "Errors", {"FunctionName": RESOURCES.webhooks_api_function_name}),
     ("AWS/DynamoDB", "ReadThrottleEvents", {"TableName": RESOURCES.subscriptions_table_name}),
     *(
@@ -256,6 +262,38 @@ def test_every_hops_metrics_are_on_the_dashboard(
     synthesized: Synthesized, namespace: str, metric_name: str, dimensions: dict[str, str]
 ) -> None:
     assert (namespace, metric_name, dimensions) in graphed_metrics(dashboard_body(synthesized.template))
+
+
+def graphs_by_row(body: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Each row's heading (up to " — ") mapped to its graph widgets' properties by title, in order."""
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    heading = ""
+    for widget in body["widgets"]:
+        if widget["type"] == "text":
+            heading = widget["properties"]["markdown"].splitlines()[0].split(" — ")[0]
+            rows[heading] = {}
+        elif widget["type"] == "metric" and heading:
+            rows[heading][widget["properties"]["title"]] = widget["properties"]
+    return rows
+
+
+def test_the_failed_batches_queue_is_graphed_next_to_the_retry_and_dead_letter_queues(
+    synthesized: Synthesized,
+) -> None:
+    deliveries = graphs_by_row(dashboard_body(synthesized.template))["### 7 · Webhook deliveries"]
+
+    assert list(deliveries)[-3:] == ["Retry queue", "Dead-letter queue", "Failed insight batches"]
+    graph = deliveries["Failed insight batches"]
+    queue = ["QueueName", RESOURCES.failed_batches_queue_name]
+    # messages on the left axis, the oldest message's age on the right, the alarm's threshold drawn
+    left, right = graph["metrics"]
+    assert left[:4] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible", *queue]
+    assert left[4].get("yAxis", "left") == "left"
+    assert right[:4] == ["AWS/SQS", "ApproximateAgeOfOldestMessage", *queue]
+    assert right[4]["yAxis"] == "right"
+    assert [(line["value"], line["label"]) for line in graph["annotations"]["horizontal"]] == [
+        (0, "alarm above")
+    ]
 
 
 def test_insight_counters_cover_every_insight_type() -> None:
@@ -385,6 +423,15 @@ def test_api_5xx_rate_divides_5xx_by_requests_against_the_configured_threshold(
             "AWS/SQS",
             "ApproximateNumberOfMessagesVisible",
             dims(("QueueName", RESOURCES.dead_letter_queue_name)),
+            "Maximum",
+            0,
+            "ignore",
+        ),
+        (
+            "insight-batches-failed",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            dims(("QueueName", RESOURCES.failed_batches_queue_name)),
             "Maximum",
             0,
             "ignore",

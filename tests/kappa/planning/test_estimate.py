@@ -89,14 +89,14 @@ def test_100_events_per_second_matches_the_hand_computed_bill(us_east_1: PriceBo
         # 12.27827 GB × 1 month × $0.03 = 0.36834
         ("CloudWatch", "logs stored"): Decimal("0.37"),
         ("CloudWatch", "dashboard"): Decimal("3.00"),
-        # 11 alarm metrics × $0.10
-        ("CloudWatch", "alarms"): Decimal("1.10"),
+        # 12 alarm metrics × $0.10
+        ("CloudWatch", "alarms"): Decimal("1.20"),
     }
     assert costs(plan) == expected
     # the sum of the lines above
-    assert plan.total == Decimal("295.05")
-    # 295.05 ÷ 262.8 million events
-    assert plan.cost_per_million_events == Decimal("1.1227")
+    assert plan.total == Decimal("295.15")
+    # 295.15 ÷ 262.8 million events = 1.12310
+    assert plan.cost_per_million_events == Decimal("1.1231")
 
 
 def test_the_same_workload_in_eu_west_1_uses_that_regions_prices() -> None:

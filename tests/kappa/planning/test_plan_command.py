@@ -38,8 +38,8 @@ def test_table_shows_every_hop_with_formulas_total_and_cost_per_million() -> Non
     ):
         assert hop in output
     # the hand-computed bill of tests/kappa/planning/test_estimate.py
-    assert "$295.05" in output
-    assert "$1.1227" in output
+    assert "$295.15" in output
+    assert "$1.1231" in output
     assert "100 events/s × 2,628,000 s ÷ 100 events/request" in output
     assert "prices as of 2025-06-01" in output
     assert "shards = max(" in output
@@ -62,10 +62,10 @@ def test_json_has_line_items_totals_capacity_and_assumptions() -> None:
     document = json.loads(output)
     assert document["region"] == "us-east-1"
     assert document["prices_as_of"] == "2025-06-01"
-    assert document["monthly_total_usd"] == 295.05
-    assert document["cost_per_million_events_usd"] == 1.1227
+    assert document["monthly_total_usd"] == 295.15
+    assert document["cost_per_million_events_usd"] == 1.1231
     assert document["events_per_month"] == 262_800_000
-    assert round(sum(line["monthly_usd"] for line in document["line_items"]), 2) == 295.05
+    assert round(sum(line["monthly_usd"] for line in document["line_items"]), 2) == 295.15
     api = document["line_items"][0]
     assert api == {
         "service": "API Gateway",
