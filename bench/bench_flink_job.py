@@ -155,16 +155,39 @@ class JobRun:
         return self.cpu_seconds / self.lines * 1e6
 
 
+KEYED_WINDOW_PROBE = (
+    "CREATE TEMPORARY TABLE `probe_sink` (`user_id` STRING, `events` BIGINT) WITH ('connector' = 'blackhole')",
+    "INSERT INTO `probe_sink` SELECT `user_id`, COUNT(*) FROM TABLE(TUMBLE(TABLE `on_time_events`, "
+    "DESCRIPTOR(`ts`), INTERVAL '1' MINUTE)) GROUP BY `window_start`, `window_end`, `user_id`",
+)
+"""The cheapest analysis imaginable: one keyed window (events per user and minute), no Python. Added to the
+base, it prices the keyed shuffle and window state that every real analysis needs at least once."""
+
+
 def run_job(
-    log: Path, lines: int, out: Path, *, parallelism: int, mode: str, without: frozenset[str] = frozenset()
+    log: Path,
+    lines: int,
+    out: Path,
+    *,
+    parallelism: int,
+    mode: str,
+    without: frozenset[str] = frozenset(),
+    probe: tuple[str, str] | None = None,
 ) -> JobRun:
-    """Run `flink_app.main.run` over `log` (bounded, files sinks under `out`), leaving out `without`."""
-    from flink_app.main import run
+    """Run the job over `log` as `flink_app.main.run` does (bounded, files sinks under `out`), leaving out
+    `without`; `probe` = (DDL of a sink, an INSERT into it) adds one statement to the job."""
+    from flink_app.main import build_job, build_table_environment
 
     shutil.rmtree(out, ignore_errors=True)
     cpu_before = cpu_seconds()
     started = time.perf_counter()
-    run(job_settings(log, out, parallelism=parallelism, mode=mode), local=True, wait=True, without=without)
+    settings = job_settings(log, out, parallelism=parallelism, mode=mode)
+    _env, t_env = build_table_environment(settings, local=True)
+    statement_set = build_job(t_env, settings, without=without)
+    if probe is not None:
+        t_env.execute_sql(probe[0])
+        statement_set.add_insert_sql(probe[1])
+    statement_set.execute().wait()
     elapsed = time.perf_counter() - started
     cpu = cpu_seconds() - cpu_before
     insights = sum(
@@ -296,6 +319,32 @@ def main(argv: list[str] | None = None) -> None:
                     "ratio_to_ceiling": base.events_per_second / ceilings[parallelism],
                 }
             )
+        parallelism = max(args.parallelism)
+        probe_runs = [
+            run_job(
+                source,
+                source_lines,
+                work / f"probe-{parallelism}",
+                parallelism=parallelism,
+                mode=args.modes[0],
+                without=EVERY_ANALYSIS,
+                probe=KEYED_WINDOW_PROBE,
+            )
+            for source, source_lines in ((warm_up, args.warm_up_lines), (log, lines))
+        ]
+        probe = probe_runs[-1]
+        print(
+            f"base + one keyed window, no Python (p{parallelism}): {probe.seconds:6.1f} s  "
+            f"{probe.events_per_second:>10,.0f} events/s  {probe.cpu_microseconds_per_event:5.1f} µs CPU/event "
+            f"({probe.cpu_microseconds_per_event - bases[parallelism].cpu_microseconds_per_event:+.1f} over the base)",
+            flush=True,
+        )
+        results["keyed_window_probe"] = {
+            "parallelism": parallelism,
+            "seconds": probe.seconds,
+            "cpu_seconds": probe.cpu_seconds,
+            "events_per_second": probe.events_per_second,
+        }
         for mode in args.modes:
             for parallelism in args.parallelism:
                 run_job(
