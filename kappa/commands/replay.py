@@ -80,7 +80,11 @@ def replay(
     ] = None,
     archive: Annotated[
         bool,
-        typer.Option("--archive", help="Replay from the S3 archive (ranges beyond the stream's retention)."),
+        typer.Option(
+            "--archive",
+            help="Replay the S3 archive: refused in AWS (its files would be read out of order; the error says "
+            "what to do instead). Local replays (--data-dir) always read the local archive, in order.",
+        ),
     ] = False,
     set_property: Annotated[
         list[str] | None,

@@ -47,7 +47,17 @@ class ReplaySource:
     from_timestamp: datetime | None = None
     """Read the raw stream from here (must be within the stream's retention); None with archive=False: from the oldest record."""
     archive: bool = False
-    """Read the S3 archive instead (for ranges beyond the stream's retention)."""
+    """Read the S3 archive instead: refused in AWS for now (`ARCHIVE_REPLAY_REFUSED` says why)."""
+
+
+ARCHIVE_REPLAY_REFUSED = (
+    "replaying the S3 archive in AWS is not supported: Flink's files source hands the archive's files to its "
+    "readers in no particular order (its split assigner does not sort them), so most of the history would "
+    "arrive behind the watermark and be counted late instead of analysed. Replay the raw stream instead "
+    "(--from, within its retention; raise raw_stream.retention_hours in cdk.json, up to 8760, to keep more), "
+    "or copy the archive into a local data directory's archive/ folder and replay it with --data-dir, which "
+    "reads it in order."
+)
 
 
 def replay_application_request(
@@ -57,7 +67,6 @@ def replay_application_request(
     job_version: str,
     insights_stream_arn: str,
     source: ReplaySource,
-    archive_bucket: str,
 ) -> dict[str, Any]:
     """The `CreateApplication` request of the replayed version, derived from the running application's
     `DescribeApplication` detail (pure: tested without AWS)."""
@@ -70,18 +79,17 @@ def replay_application_request(
     groups.setdefault("job", {})["job_version"] = job_version
     groups["sink"] = {"type": "kinesis", "kinesis.stream_arn": insights_stream_arn}
     if source.archive:
-        groups["source"] = {"type": "files", "files.path": f"s3://{archive_bucket}/archive/"}
+        raise ReplayError(ARCHIVE_REPLAY_REFUSED)
+    raw = dict(groups.get("source", {}))
+    if raw.get("type") != "kinesis":
+        raise ReplayError("the running application does not read the raw stream, which a replay in AWS needs")
+    raw.pop("kinesis.start_timestamp", None)
+    if source.from_timestamp is None:
+        raw["kinesis.start_position"] = "TRIM_HORIZON"
     else:
-        raw = dict(groups.get("source", {}))
-        if raw.get("type") != "kinesis":
-            raise ReplayError("the running application does not read the raw stream; replay from --archive")
-        raw.pop("kinesis.start_timestamp", None)
-        if source.from_timestamp is None:
-            raw["kinesis.start_position"] = "TRIM_HORIZON"
-        else:
-            raw["kinesis.start_position"] = "AT_TIMESTAMP"
-            raw["kinesis.start_timestamp"] = format_rfc3339(source.from_timestamp)
-        groups["source"] = raw
+        raw["kinesis.start_position"] = "AT_TIMESTAMP"
+        raw["kinesis.start_timestamp"] = format_rfc3339(source.from_timestamp)
+    groups["source"] = raw
     flink = configuration["FlinkApplicationConfigurationDescription"]
     code = configuration["ApplicationCodeConfigurationDescription"]
     s3_code = code["CodeContentDescription"]["S3ApplicationCodeLocationDescription"]
@@ -161,6 +169,8 @@ class AwsReplay:
         running = names.flink_application(self.config.processing.job_version)
         if job_version == self.config.processing.job_version:
             raise ReplayError(f"{job_version} is the running version; pick a new --job-version")
+        if source.archive:
+            raise ReplayError(ARCHIVE_REPLAY_REFUSED)
         try:
             template = self.flink.describe_application(ApplicationName=running)["ApplicationDetail"]
         except self.flink.exceptions.ResourceNotFoundException:
@@ -177,7 +187,6 @@ class AwsReplay:
             job_version=job_version,
             insights_stream_arn=stream_arn,
             source=source,
-            archive_bucket=names.archive_bucket(self.account_id),
         )
         progress(f"creating application {request['ApplicationName']} from {running}'s code and settings")
         self.flink.create_application(**request)

@@ -69,7 +69,6 @@ def test_replayed_version_keeps_code_role_and_analytics_but_changes_version_sour
         job_version="v2",
         insights_stream_arn="arn:new",
         source=ReplaySource(from_timestamp=datetime(2026, 11, 20, tzinfo=UTC)),
-        archive_bucket="bucket",
     )
     groups = groups_of(request)
     assert request["ApplicationName"] == "kappa-dev-analytics-v2"
@@ -92,15 +91,15 @@ def test_replayed_version_keeps_code_role_and_analytics_but_changes_version_sour
     assert "CurrentParallelism" not in parallelism
 
 
-def test_replay_from_the_archive_reads_the_s3_archive_prefix() -> None:
-    request = replay_application_request(
-        RUNNING, config=CONFIG, job_version="v2", insights_stream_arn="a", source=ReplaySource(archive=True),
-        archive_bucket="kappa-dev-archive-1",
-    )  # fmt: skip
-    assert groups_of(request)["source"] == {
-        "type": "files",
-        "files.path": "s3://kappa-dev-archive-1/archive/",
-    }
+def test_replay_from_the_archive_is_refused_with_the_reason_and_the_alternatives() -> None:
+    # GIVEN a replay from the S3 archive (Flink's files source would read its files in arbitrary order)
+    # WHEN the request is built THEN it is refused, saying why and what to do instead
+    with pytest.raises(ReplayError, match="no particular order") as refused:
+        replay_application_request(
+            RUNNING, config=CONFIG, job_version="v2", insights_stream_arn="a", source=ReplaySource(archive=True)
+        )  # fmt: skip
+    assert "--from" in str(refused.value)
+    assert "--data-dir" in str(refused.value)
 
 
 class FakeFlink:
@@ -177,6 +176,18 @@ def test_start_refuses_the_running_version_and_a_missing_deployment(aws) -> None
     with pytest.raises(ReplayError, match="insights stream kappa-dev-insights-v1 does not exist"):
         replay.start("v2", ReplaySource(), progress=lambda _m: None)
     assert aws["kinesis"].list_streams()["StreamNames"] == []
+
+
+def test_start_refuses_an_archive_replay_before_creating_anything(aws) -> None:
+    # GIVEN a deployed v1 WHEN v2 is asked to replay the S3 archive
+    running_insights_stream(aws)
+    flink = FakeFlink()
+    replay = AwsReplay(CONFIG, aws["kinesis"], flink, aws["lambda"], ACCOUNT)
+    with pytest.raises(ReplayError, match="not supported"):
+        replay.start("v2", ReplaySource(archive=True), progress=lambda _m: None)
+    # THEN no stream and no application were created
+    assert aws["kinesis"].list_streams()["StreamNames"] == ["kappa-dev-insights-v1"]
+    assert "create_application" not in dict(flink.calls)
 
 
 def test_read_insights_returns_one_versions_insights_within_the_event_time_range(aws) -> None:
