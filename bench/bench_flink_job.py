@@ -94,6 +94,7 @@ def job_settings(log: Path, out: Path, *, parallelism: int, mode: str):
                 "parallelism": str(parallelism),
                 "python.execution_mode": mode,
                 "checkpoint.interval_ms": str(DEPLOYED_CHECKPOINT_INTERVAL_MS),
+                "checkpoint.dir": str(out / "checkpoints"),
                 "watermark.out_of_orderness_ms": "10000",
             },
             "source": {"type": "files", "files.path": str(log)},

@@ -88,6 +88,8 @@ def run_job(
         ("diagnostics", "files.path", str(out / "diagnostics")),
         ("job", "parallelism", str(parallelism)),
         ("job", "watermark.out_of_orderness_ms", "10000"),
+        # Beside the outputs (removed with the test's tmp dir), not in the shared <temp dir> default.
+        ("job", "checkpoint.dir", str(out / "checkpoints")),
         *[("analytics", key, value) for key, value in (analytics or {}).items()],
         *[("job", key, value) for key, value in (job or {}).items()],
     ]
