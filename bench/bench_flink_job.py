@@ -1,6 +1,7 @@
 """Benchmark: events/s of the whole Flink job on the local mini-cluster, beside a SQL-only pass (the ceiling).
 
     python -m bench.bench_flink_job [--users 175000 --duration 6h] [--parallelism 1 2] [--modes thread]
+        [--parts] [--breakdown-lines N]
 
 On a ~2M-event simulator log (generated once into build/bench/flink/, reused while the options match):
 
@@ -9,10 +10,14 @@ On a ~2M-event simulator log (generated once into build/bench/flink/, reused whi
 2. **Base**: the part of the job every analysis reads and no version of it can skip: the same source, the
    `event_id` dedupe (state with TTL) and the late side output, with every analysis left out. It bounds what
    any analytics job on this source can reach here.
-3. **Full job**: `flink_app.main.run` exactly as deployed minus the connectors (files source, files sinks),
+3. **Keyed-window probe** (highest parallelism): the base + one per-user, per-minute count, no Python: the
+   least any analysis adds.
+4. **Full job**: `flink_app.main.run` exactly as deployed minus the connectors (files source, files sinks),
    at each `--parallelism`, in each Python execution mode of `--modes`.
+5. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown-lines N`,
+   the job without each analysis over the first N lines.
 
-events/s = lines in the log / wall time from submission to the end of the bounded job. Both passes are
+events/s = lines in the log / wall time from submission to the end of the bounded job. Every pass is
 measured warm, as a long-running job is: before the figures, each runs once over the first
 `--warm-up-lines` of the log in the same process (JVM start, class loading, code generation and JIT, Python
 interpreters). The full job checkpoints at the deployed interval (`processing.checkpoint_interval_ms`, 60 s by
@@ -121,6 +126,54 @@ def sql_only_seconds(log: Path, out: Path, *, parallelism: int) -> float:
         "DESCRIPTOR(`ts`), INTERVAL '1' MINUTE)) GROUP BY `window_start`, `window_end`, `event_type`"
     ).wait()
     return time.perf_counter() - started
+
+
+PART_SINK = "CREATE TEMPORARY TABLE `part_sink` (`event_id` STRING) WITH ('connector' = 'blackhole')"
+PARTS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    (
+        "source only (parse, event time, watermark; no state)",
+        "SELECT `event_id` FROM `raw_events` WHERE `ts_ms` > 0",
+        {},
+    ),
+    ("dedupe only, state TTL as deployed", "SELECT `event_id` FROM `unique_events`", {}),
+    (
+        "dedupe only, state TTL off",
+        "SELECT `event_id` FROM `unique_events`",
+        {"table.exec.state.ttl": "0 ms"},
+    ),
+    (
+        "window-TVF dedupe per 10 s (not the job's)",
+        "SELECT `event_id` FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY `window_start`, `window_end`, "
+        "`event_id` ORDER BY `ts` ASC) AS `copy_number` FROM TABLE(TUMBLE(TABLE `raw_events`, DESCRIPTOR(`ts`), "
+        "INTERVAL '10' SECOND))) WHERE `copy_number` = 1",
+        {},
+    ),
+)
+"""`--parts`: what the base's parts cost on their own, each into a blackhole sink (label, query, table config)."""
+
+
+def run_part(
+    log: Path, lines: int, out: Path, *, parallelism: int, query: str, table_config: dict[str, str]
+) -> JobRun:
+    """One query over the job's source and event views into a blackhole sink (no analysis, no Python)."""
+    from flink_app.connectors import create_source
+    from flink_app.main import build_table_environment
+    from flink_app.sql.events import event_statements
+
+    settings = job_settings(log, out, parallelism=parallelism, mode="thread")
+    _env, t_env = build_table_environment(settings, local=True)
+    for key, value in table_config.items():
+        t_env.get_config().set(key, value)
+    create_source(t_env, settings)
+    for view in event_statements().views:
+        t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
+    t_env.execute_sql(PART_SINK)
+    cpu_before = cpu_seconds()
+    started = time.perf_counter()
+    t_env.execute_sql(f"INSERT INTO `part_sink` {query}").wait()
+    return JobRun(
+        lines=lines, seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_before, insights=0
+    )
 
 
 def cpu_seconds() -> float:
@@ -254,6 +307,11 @@ def main(argv: list[str] | None = None) -> None:
         help="also time the job without each analysis over this many first lines (0: skip; e.g. 500000)",
     )
     parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time the base's parts alone (source, dedupe with and without state TTL, a window dedupe)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
     args = parser.parse_args(argv if argv is not None else [])
@@ -285,6 +343,33 @@ def main(argv: list[str] | None = None) -> None:
             results["ceilings"].append(  # type: ignore[union-attr]
                 {"parallelism": parallelism, "seconds": seconds, "events_per_second": ceilings[parallelism]}
             )
+        if args.parts:
+            parallelism = max(args.parallelism)
+            results["parts"] = []
+            for label, query, table_config in PARTS:
+                for source, source_lines in ((warm_up, args.warm_up_lines), (log, lines)):
+                    part = run_part(
+                        source,
+                        source_lines,
+                        work / "part",
+                        parallelism=parallelism,
+                        query=query,
+                        table_config=table_config,
+                    )
+                print(
+                    f"part: {label} (p{parallelism}): {part.seconds:6.1f} s  {part.events_per_second:>10,.0f} "
+                    f"events/s  {part.cpu_microseconds_per_event:5.1f} µs CPU/event",
+                    flush=True,
+                )
+                results["parts"].append(  # type: ignore[union-attr]
+                    {
+                        "part": label,
+                        "parallelism": parallelism,
+                        "seconds": part.seconds,
+                        "cpu_seconds": part.cpu_seconds,
+                        "events_per_second": part.events_per_second,
+                    }
+                )
         bases: dict[int, JobRun] = {}
         for parallelism in args.parallelism:
             mode = args.modes[0]
