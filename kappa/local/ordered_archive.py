@@ -17,12 +17,12 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from kappa.local.kinesis_shards import StreamRecord
+from kappa.local.paths import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -56,24 +56,15 @@ def archive_files_in_order(archive: Path) -> list[Path]:
 def merge_in_order(files: Iterable[Path], target: Path) -> int:
     """Write the records of `files`, in that order, into one NDJSON file at `target` (atomically: the job
     never sees a partial file); returns how many records it holds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     records = 0
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            for path in files:
-                opener = gzip.open if path.suffix == ".gz" else open
-                with opener(path, "rb") as source:
-                    for line in source:
-                        if line.strip():
-                            out.write(line if line.endswith(b"\n") else line + b"\n")
-                            records += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as out:
+        for path in files:
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rb") as source:
+                for line in source:
+                    if line.strip():
+                        out.write(line if line.endswith(b"\n") else line + b"\n")
+                        records += 1
     return records
 
 

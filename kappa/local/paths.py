@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -101,8 +103,10 @@ class DataDir:
         return self
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the whole new one, never a part.
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file that replaces `path` when the block ends without an error, so readers see the old file
+    or the whole new one, never a part (and nothing if the block fails).
 
     The temporary file is a dot file in the same folder: same filesystem (so the rename is atomic) and
     ignored by Flink's file enumerator, which skips names starting with `.` or `_`.
@@ -111,13 +115,19 @@ def write_atomically(path: Path, data: bytes) -> None:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
+    with atomic_file(path) as file:
+        file.write(data)
 
 
 class DataDirBusyError(RuntimeError):
