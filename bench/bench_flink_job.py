@@ -33,7 +33,8 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flink_app.pipeline import ANALYSES
@@ -110,22 +111,94 @@ def job_settings(log: Path, out: Path, *, parallelism: int, mode: str):
     )
 
 
-def sql_only_seconds(log: Path, out: Path, *, parallelism: int) -> float:
-    from flink_app.connectors import create_source
-    from flink_app.main import build_table_environment
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its children: the JVM and any Python workers."""
+    import psutil
 
-    settings = job_settings(log, out, parallelism=parallelism, mode="thread")
-    _env, t_env = build_table_environment(settings, local=True)
-    create_source(t_env, settings)
-    t_env.execute_sql(
-        "CREATE TEMPORARY TABLE `ceiling_sink` (`event_type` STRING, `events` BIGINT) WITH ('connector' = 'blackhole')"
-    )
+    total = 0.0
+    me = psutil.Process()
+    for process in (me, *me.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """One bounded run over a log: wall and CPU seconds (JVM + Python workers), insights written."""
+
+    lines: int
+    seconds: float
+    cpu_seconds: float
+    insights: int = 0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.lines / self.seconds
+
+    @property
+    def cpu_microseconds_per_event(self) -> float:
+        return self.cpu_seconds / self.lines * 1e6
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "seconds": self.seconds,
+            "cpu_seconds": self.cpu_seconds,
+            "events_per_second": self.events_per_second,
+        }
+
+
+def timed(lines: int, execute: Callable[[], object]) -> JobRun:
+    """Wall and CPU time of `execute()` (a bounded job from submission to its end) over a log of `lines`."""
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
-    t_env.execute_sql(
-        "INSERT INTO `ceiling_sink` SELECT `event_type`, COUNT(*) FROM TABLE(TUMBLE(TABLE `raw_events`, "
-        "DESCRIPTOR(`ts`), INTERVAL '1' MINUTE)) GROUP BY `window_start`, `window_end`, `event_type`"
-    ).wait()
-    return time.perf_counter() - started
+    execute()
+    return JobRun(lines=lines, seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_before)
+
+
+Pass = Callable[[Path, int, Path], JobRun]
+"""One benchmark pass: (log, its lines, output folder) → its run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Logs:
+    """The benchmark log and its first lines, which every pass runs over first (warm-up)."""
+
+    log: Path
+    lines: int
+    warm_up: Path
+    warm_up_lines: int
+
+    def measure_warm(self, run_pass: Pass, out: Path) -> JobRun:
+        """Run the pass over the warm-up lines, then over the whole log; the figures are the second run's."""
+        run_pass(self.warm_up, self.warm_up_lines, out / "warm-up")
+        return run_pass(self.log, self.lines, out / "measured")
+
+
+def ceiling_pass(*, parallelism: int) -> Pass:
+    """The SQL-only ceiling: the job's source and one per-minute count per event type into a blackhole."""
+
+    def run(log: Path, lines: int, out: Path) -> JobRun:
+        from flink_app.connectors import create_source
+        from flink_app.main import build_table_environment
+
+        settings = job_settings(log, out, parallelism=parallelism, mode="thread")
+        _env, t_env = build_table_environment(settings, local=True)
+        create_source(t_env, settings)
+        t_env.execute_sql(
+            "CREATE TEMPORARY TABLE `ceiling_sink` (`event_type` STRING, `events` BIGINT) "
+            "WITH ('connector' = 'blackhole')"
+        )
+        insert = (
+            "INSERT INTO `ceiling_sink` SELECT `event_type`, COUNT(*) FROM TABLE(TUMBLE(TABLE `raw_events`, "
+            "DESCRIPTOR(`ts`), INTERVAL '1' MINUTE)) GROUP BY `window_start`, `window_end`, `event_type`"
+        )
+        return timed(lines, lambda: t_env.execute_sql(insert).wait())
+
+    return run
 
 
 PART_SINK = "CREATE TEMPORARY TABLE `part_sink` (`event_id` STRING) WITH ('connector' = 'blackhole')"
@@ -152,61 +225,25 @@ PARTS: tuple[tuple[str, str, dict[str, str]], ...] = (
 """`--parts`: what the base's parts cost on their own, each into a blackhole sink (label, query, table config)."""
 
 
-def run_part(
-    log: Path, lines: int, out: Path, *, parallelism: int, query: str, table_config: dict[str, str]
-) -> JobRun:
+def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> Pass:
     """One query over the job's source and event views into a blackhole sink (no analysis, no Python)."""
-    from flink_app.connectors import create_source
-    from flink_app.main import build_table_environment
-    from flink_app.sql.events import event_statements
 
-    settings = job_settings(log, out, parallelism=parallelism, mode="thread")
-    _env, t_env = build_table_environment(settings, local=True)
-    for key, value in table_config.items():
-        t_env.get_config().set(key, value)
-    create_source(t_env, settings)
-    for view in event_statements().views:
-        t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
-    t_env.execute_sql(PART_SINK)
-    cpu_before = cpu_seconds()
-    started = time.perf_counter()
-    t_env.execute_sql(f"INSERT INTO `part_sink` {query}").wait()
-    return JobRun(
-        lines=lines, seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_before, insights=0
-    )
+    def run(log: Path, lines: int, out: Path) -> JobRun:
+        from flink_app.connectors import create_source
+        from flink_app.main import build_table_environment
+        from flink_app.sql.events import event_statements
 
+        settings = job_settings(log, out, parallelism=parallelism, mode="thread")
+        _env, t_env = build_table_environment(settings, local=True)
+        for key, value in table_config.items():
+            t_env.get_config().set(key, value)
+        create_source(t_env, settings)
+        for view in event_statements().views:
+            t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
+        t_env.execute_sql(PART_SINK)
+        return timed(lines, lambda: t_env.execute_sql(f"INSERT INTO `part_sink` {query}").wait())
 
-def cpu_seconds() -> float:
-    """CPU time (user + system) of this process and its children: the JVM and any Python workers."""
-    import psutil
-
-    total = 0.0
-    me = psutil.Process()
-    for process in (me, *me.children(recursive=True)):
-        try:
-            times = process.cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system
-    return total
-
-
-@dataclass(frozen=True, slots=True)
-class JobRun:
-    """One bounded run of the job over a log: wall and CPU seconds (JVM + Python workers), insights written."""
-
-    lines: int
-    seconds: float
-    cpu_seconds: float
-    insights: int
-
-    @property
-    def events_per_second(self) -> float:
-        return self.lines / self.seconds
-
-    @property
-    def cpu_microseconds_per_event(self) -> float:
-        return self.cpu_seconds / self.lines * 1e6
+    return run
 
 
 KEYED_WINDOW_PROBE = (
@@ -218,38 +255,40 @@ KEYED_WINDOW_PROBE = (
 base, it prices the keyed shuffle and window state that every real analysis needs at least once."""
 
 
-def run_job(
-    log: Path,
-    lines: int,
-    out: Path,
+def job_pass(
     *,
     parallelism: int,
     mode: str,
     without: frozenset[str] = frozenset(),
     probe: tuple[str, str] | None = None,
-) -> JobRun:
-    """Run the job over `log` as `flink_app.main.run` does (bounded, files sinks under `out`), leaving out
-    `without`; `probe` = (DDL of a sink, an INSERT into it) adds one statement to the job."""
-    from flink_app.main import build_job, build_table_environment
+) -> Pass:
+    """The job as `flink_app.main.run` runs it (bounded, files sinks under the output folder), leaving out
+    `without`; `probe` = (DDL of a sink, an INSERT into it) adds one statement to the job. Timed from
+    planning to the end of the job, as a submission is."""
 
-    shutil.rmtree(out, ignore_errors=True)
-    cpu_before = cpu_seconds()
-    started = time.perf_counter()
-    settings = job_settings(log, out, parallelism=parallelism, mode=mode)
-    _env, t_env = build_table_environment(settings, local=True)
-    statement_set = build_job(t_env, settings, without=without)
-    if probe is not None:
-        t_env.execute_sql(probe[0])
-        statement_set.add_insert_sql(probe[1])
-    statement_set.execute().wait()
-    elapsed = time.perf_counter() - started
-    cpu = cpu_seconds() - cpu_before
-    insights = sum(
-        sum(1 for _ in part.open())
-        for part in (out / "insights").rglob("part-*")
-        if not part.name.startswith(".")
-    )
-    return JobRun(lines=lines, seconds=elapsed, cpu_seconds=cpu, insights=insights)
+    def run(log: Path, lines: int, out: Path) -> JobRun:
+        from flink_app.main import build_job, build_table_environment
+
+        shutil.rmtree(out, ignore_errors=True)
+
+        def execute() -> None:
+            settings = job_settings(log, out, parallelism=parallelism, mode=mode)
+            _env, t_env = build_table_environment(settings, local=True)
+            statement_set = build_job(t_env, settings, without=without)
+            if probe is not None:
+                t_env.execute_sql(probe[0])
+                statement_set.add_insert_sql(probe[1])
+            statement_set.execute().wait()
+
+        job = timed(lines, execute)
+        insights = sum(
+            sum(1 for _ in part.open())
+            for part in (out / "insights").rglob("part-*")
+            if not part.name.startswith(".")
+        )
+        return replace(job, insights=insights)
+
+    return run
 
 
 def count_lines(path: Path) -> int:
@@ -275,19 +314,17 @@ BREAKDOWN = (
 def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dict[str, object]]:
     """Wall and CPU time of the full job and of the job without each analysis over `log` (warm)."""
     lines = count_lines(log)
-    run_job(log, lines, work / "breakdown-warm-up", parallelism=parallelism, mode=mode)
+    job_pass(parallelism=parallelism, mode=mode)(log, lines, work / "breakdown-warm-up")
     rows: list[dict[str, object]] = []
     for label, without in BREAKDOWN:
-        job = run_job(
-            log, lines, work / "breakdown", parallelism=parallelism, mode=mode, without=frozenset(without)
+        job = job_pass(parallelism=parallelism, mode=mode, without=frozenset(without))(
+            log, lines, work / "breakdown"
         )
         print(
             f"  {label:<40} {job.seconds:6.1f} s wall  {job.cpu_seconds:6.1f} s CPU  {job.insights:,} insights",
             flush=True,
         )
-        rows.append(
-            {"run": label, "without": list(without), "seconds": job.seconds, "cpu_seconds": job.cpu_seconds}
-        )
+        rows.append({"run": label, "without": list(without), **job.figures()})
     return rows
 
 
@@ -317,138 +354,88 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     prepare_environment()
     log, lines = simulator_log(args.users, args.duration)
-    warm_up = log_prefix(log, args.warm_up_lines)
+    logs = Logs(log, lines, log_prefix(log, args.warm_up_lines), min(args.warm_up_lines, lines))
+    highest = max(args.parallelism)
+    mode = args.modes[0]
     print(f"log: {log} ({lines:,} lines); load average {os.getloadavg()[0]:.1f}", flush=True)
-    results: dict[str, object] = {"log": str(log), "lines": lines, "ceilings": [], "bases": [], "runs": []}
+    results: dict[str, object] = {"log": str(log), "lines": lines}
     with tempfile.TemporaryDirectory(prefix="kappa-flink-bench-") as scratch:
         work = Path(scratch)
         if args.breakdown_lines:
-            parallelism = max(args.parallelism)
             print(
-                f"breakdown over the first {args.breakdown_lines:,} lines ({args.modes[0]} mode, p{parallelism}):",
+                f"breakdown over the first {args.breakdown_lines:,} lines ({mode} mode, p{highest}):",
                 flush=True,
             )
             results["breakdown"] = breakdown(
-                log_prefix(log, args.breakdown_lines), work, parallelism=parallelism, mode=args.modes[0]
+                log_prefix(log, args.breakdown_lines), work, parallelism=highest, mode=mode
             )
-        ceilings: dict[int, float] = {}
-        for parallelism in args.parallelism:
-            sql_only_seconds(warm_up, work / f"warm-up-ceiling-{parallelism}", parallelism=parallelism)
-            seconds = sql_only_seconds(log, work / f"ceiling-{parallelism}", parallelism=parallelism)
-            ceilings[parallelism] = lines / seconds
+        ceilings = {
+            p: logs.measure_warm(ceiling_pass(parallelism=p), work / f"ceiling-{p}") for p in args.parallelism
+        }
+        for p, ceiling in ceilings.items():
             print(
-                f"SQL-only ceiling (p{parallelism}): {seconds:6.1f} s  {ceilings[parallelism]:>10,.0f} events/s",
+                f"SQL-only ceiling (p{p}): {ceiling.seconds:6.1f} s  {ceiling.events_per_second:>10,.0f} events/s",
                 flush=True,
             )
-            results["ceilings"].append(  # type: ignore[union-attr]
-                {"parallelism": parallelism, "seconds": seconds, "events_per_second": ceilings[parallelism]}
-            )
+        results["ceilings"] = [{"parallelism": p, **ceiling.figures()} for p, ceiling in ceilings.items()]
+
+        def of_ceiling(job: JobRun, parallelism: int) -> float:
+            return job.events_per_second / ceilings[parallelism].events_per_second
+
         if args.parts:
-            parallelism = max(args.parallelism)
             results["parts"] = []
             for label, query, table_config in PARTS:
-                for source, source_lines in ((warm_up, args.warm_up_lines), (log, lines)):
-                    part = run_part(
-                        source,
-                        source_lines,
-                        work / "part",
-                        parallelism=parallelism,
-                        query=query,
-                        table_config=table_config,
-                    )
+                part = logs.measure_warm(
+                    part_pass(parallelism=highest, query=query, table_config=table_config), work / "part"
+                )
                 print(
-                    f"part: {label} (p{parallelism}): {part.seconds:6.1f} s  {part.events_per_second:>10,.0f} "
+                    f"part: {label} (p{highest}): {part.seconds:6.1f} s  {part.events_per_second:>10,.0f} "
                     f"events/s  {part.cpu_microseconds_per_event:5.1f} µs CPU/event",
                     flush=True,
                 )
-                results["parts"].append(  # type: ignore[union-attr]
-                    {
-                        "part": label,
-                        "parallelism": parallelism,
-                        "seconds": part.seconds,
-                        "cpu_seconds": part.cpu_seconds,
-                        "events_per_second": part.events_per_second,
-                    }
-                )
-        bases: dict[int, JobRun] = {}
-        for parallelism in args.parallelism:
-            mode = args.modes[0]
-            run_job(
-                warm_up,
-                args.warm_up_lines,
-                work / f"warm-up-base-{parallelism}",
-                parallelism=parallelism,
-                mode=mode,
-                without=EVERY_ANALYSIS,
+                results["parts"].append({"part": label, "parallelism": highest, **part.figures()})  # type: ignore[union-attr]
+
+        bases = {
+            p: logs.measure_warm(
+                job_pass(parallelism=p, mode=mode, without=EVERY_ANALYSIS), work / f"base-{p}"
             )
-            base = run_job(
-                log,
-                lines,
-                work / f"base-{parallelism}",
-                parallelism=parallelism,
-                mode=mode,
-                without=EVERY_ANALYSIS,
-            )
-            bases[parallelism] = base
+            for p in args.parallelism
+        }
+        for p, base in bases.items():
             print(
-                f"base: dedupe + late side output (p{parallelism}): {base.seconds:6.1f} s  "
-                f"{base.events_per_second:>10,.0f} events/s  {base.events_per_second / ceilings[parallelism]:5.1%} "
+                f"base: dedupe + late side output (p{p}): {base.seconds:6.1f} s  "
+                f"{base.events_per_second:>10,.0f} events/s  {of_ceiling(base, p):5.1%} "
                 f"of the ceiling  {base.cpu_microseconds_per_event:5.1f} µs CPU/event",
                 flush=True,
             )
-            results["bases"].append(  # type: ignore[union-attr]
-                {
-                    "parallelism": parallelism,
-                    "seconds": base.seconds,
-                    "cpu_seconds": base.cpu_seconds,
-                    "events_per_second": base.events_per_second,
-                    "ratio_to_ceiling": base.events_per_second / ceilings[parallelism],
-                }
-            )
-        parallelism = max(args.parallelism)
-        probe_runs = [
-            run_job(
-                source,
-                source_lines,
-                work / f"probe-{parallelism}",
-                parallelism=parallelism,
-                mode=args.modes[0],
-                without=EVERY_ANALYSIS,
-                probe=KEYED_WINDOW_PROBE,
-            )
-            for source, source_lines in ((warm_up, args.warm_up_lines), (log, lines))
+        results["bases"] = [
+            {"parallelism": p, **base.figures(), "ratio_to_ceiling": of_ceiling(base, p)}
+            for p, base in bases.items()
         ]
-        probe = probe_runs[-1]
+
+        probe = logs.measure_warm(
+            job_pass(parallelism=highest, mode=mode, without=EVERY_ANALYSIS, probe=KEYED_WINDOW_PROBE),
+            work / "probe",
+        )
+        extra = probe.cpu_microseconds_per_event - bases[highest].cpu_microseconds_per_event
         print(
-            f"base + one keyed window, no Python (p{parallelism}): {probe.seconds:6.1f} s  "
+            f"base + one keyed window, no Python (p{highest}): {probe.seconds:6.1f} s  "
             f"{probe.events_per_second:>10,.0f} events/s  {probe.cpu_microseconds_per_event:5.1f} µs CPU/event "
-            f"({probe.cpu_microseconds_per_event - bases[parallelism].cpu_microseconds_per_event:+.1f} over the base)",
+            f"({extra:+.1f} over the base)",
             flush=True,
         )
-        results["keyed_window_probe"] = {
-            "parallelism": parallelism,
-            "seconds": probe.seconds,
-            "cpu_seconds": probe.cpu_seconds,
-            "events_per_second": probe.events_per_second,
-        }
-        for mode in args.modes:
-            for parallelism in args.parallelism:
-                run_job(
-                    warm_up,
-                    args.warm_up_lines,
-                    work / f"warm-up-{mode}-{parallelism}",
-                    parallelism=parallelism,
-                    mode=mode,
-                )
-                job = run_job(
-                    log, lines, work / f"job-{mode}-{parallelism}", parallelism=parallelism, mode=mode
-                )
+        results["keyed_window_probe"] = {"parallelism": highest, **probe.figures()}
+
+        results["runs"] = []
+        for run_mode in args.modes:
+            for p in args.parallelism:
+                job = logs.measure_warm(job_pass(parallelism=p, mode=run_mode), work / f"job-{run_mode}-{p}")
                 rate = job.events_per_second
-                ratio = rate / ceilings[parallelism]
-                to_base = rate / bases[parallelism].events_per_second
+                ratio = of_ceiling(job, p)
+                to_base = rate / bases[p].events_per_second
                 verdict = "meets" if rate >= TARGET_EVENTS_PER_SECOND and ratio >= TARGET_RATIO else "misses"
                 print(
-                    f"full job ({mode}, p{parallelism}): {job.seconds:6.1f} s  {rate:>10,.0f} events/s  "
+                    f"full job ({run_mode}, p{p}): {job.seconds:6.1f} s  {rate:>10,.0f} events/s  "
                     f"{ratio:5.1%} of the ceiling, {to_base:5.1%} of the base  "
                     f"{job.cpu_microseconds_per_event:5.1f} µs CPU/event  {job.insights:,} insights  "
                     f"({verdict} the targets {TARGET_EVENTS_PER_SECOND:,}/s and {TARGET_RATIO:.0%}); "
@@ -457,11 +444,9 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 results["runs"].append(  # type: ignore[union-attr]
                     {
-                        "mode": mode,
-                        "parallelism": parallelism,
-                        "seconds": job.seconds,
-                        "cpu_seconds": job.cpu_seconds,
-                        "events_per_second": rate,
+                        "mode": run_mode,
+                        "parallelism": p,
+                        **job.figures(),
                         "ratio_to_ceiling": ratio,
                         "ratio_to_base": to_base,
                         "insights": job.insights,
