@@ -17,9 +17,8 @@ SETTINGS = settings_from_properties(
 )
 
 
-def insight_functions(statements) -> set[str]:
-    """The UDF names the INSERTs into the insights table call."""
-    names = {
+INSIGHT_FUNCTIONS = frozenset(
+    {
         "metrics_insight",
         "session_insight",
         "abandoned_cart_insights",
@@ -27,24 +26,23 @@ def insight_functions(statements) -> set[str]:
         "conversion_drop_insight",
         "recommendation_insights",
     }
+)
+"""The UDFs that build each analysis's insights (flink_app/udfs.py)."""
+
+
+def insight_functions(statements) -> set[str]:
+    """The insight UDFs the INSERTs into the insights table call."""
     return {
         name
         for insert in statements.inserts
         if insert.table == INSIGHTS_TABLE
-        for name in names
+        for name in INSIGHT_FUNCTIONS
         if f"{name}(" in insert.query
     }
 
 
 def test_every_analysis_writes_insights_by_default() -> None:
-    assert insight_functions(analytics_statements(SETTINGS)) == {
-        "metrics_insight",
-        "session_insight",
-        "abandoned_cart_insights",
-        "trending_insight",
-        "conversion_drop_insight",
-        "recommendation_insights",
-    }
+    assert insight_functions(analytics_statements(SETTINGS)) == INSIGHT_FUNCTIONS
 
 
 def test_leaving_an_analysis_out_drops_its_inserts_but_keeps_the_views_others_read() -> None:
