@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.live import Live
 
 from kappa.commands.local import stop_on_signals
+from kappa.commands.terminal import output_console
 from kappa.local.demo_session import DEFAULT_DEMO_DIR, DemoError, DemoOptions, DemoSession
 from kappa.local.demo_view import live_view, summary
 from kappa.local.errors import RUNTIME_ERRORS, explain
 
-console = Console()
+console = output_console()
 
 
 def demo(

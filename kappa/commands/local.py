@@ -11,12 +11,12 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
 from events.timefmt import format_rfc3339
+from kappa.commands.terminal import output_console
 from kappa.local.errors import RUNTIME_ERRORS, explain
 from kappa.local.paths import DEFAULT_DATA_DIR
 from kappa.local.runtime import LocalRuntime, RuntimeInfo, RuntimeOptions, RuntimeStats
@@ -24,7 +24,7 @@ from kappa.local.runtime import LocalRuntime, RuntimeInfo, RuntimeOptions, Runti
 app = typer.Typer(
     help="Run the pipeline locally: AWS stand-ins, the real Lambda handlers and the real Flink job."
 )
-console = Console()
+console = output_console()
 
 DataDirOption = Annotated[
     Path,

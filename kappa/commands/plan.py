@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
+from kappa.commands.terminal import output_console
 from kappa.planning import Workload, describe_validation_error, estimate, known_regions, load_prices
 from kappa.planning.render import estimate_as_dict, estimate_table
 from kappa.planning.workload import DEFAULT_EVENTS_PER_KPU
 
-console = Console()
+console = output_console()
 
 
 def plan(

@@ -13,14 +13,14 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from events.timefmt import parse_rfc3339
+from kappa.commands.terminal import error_console, output_console
 from kappa.replay.compare import ComparisonReport, compare_insights
 from stacks.config import ConfigError, load_config
 
-console = Console(stderr=True)
+console = error_console()
 
 EnvOption = Annotated[str, typer.Option("--env", help="Environment in cdk.json whose deployment to use.")]
 RegionOption = Annotated[str | None, typer.Option("--region", envvar="AWS_REGION", help="AWS region.")]
@@ -225,16 +225,18 @@ def _print_report(report: ComparisonReport, examples: int) -> None:
         table.add_column(column, justify="left" if column == "type" else "right")
     for insight_type, counts in report.summary().items():
         table.add_row(insight_type, *(str(counts[k]) for k in ("added", "removed", "changed", "unchanged")))
-    Console().print(table)
+    output_console().print(table)
     for insight_type, difference in sorted(report.by_type.items()):
         for label, items in (("added", difference.added), ("removed", difference.removed)):
             for insight in items[:examples]:
-                Console().print(
+                output_console().print(
                     f"  {label:8} {insight_type}: {insight['insight_id']} at {insight.get('occurred_at')}"
                 )
         for change in difference.changed[:examples]:
-            Console().print(f"  changed  {insight_type}: {change.insight_id} ({', '.join(change.fields)})")
-    Console().print(
+            output_console().print(
+                f"  changed  {insight_type}: {change.insight_id} ({', '.join(change.fields)})"
+            )
+    output_console().print(
         "identical" if report.identical else "versions differ",
         style="green" if report.identical else "yellow",
     )

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from events import format_rfc3339
 from events.timefmt import utc_now
+from kappa.commands.terminal import error_console
 from kappa.simulate import (
     DEFAULT_START,
     Simulation,
@@ -24,7 +24,7 @@ from kappa.simulate import (
 )
 from kappa.simulate.sender import EndpointError, EventSender, SendReport
 
-console = Console(stderr=True)
+console = error_console()
 
 # SimulationConfig field → the option a user types.
 _OPTION_NAMES = {

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import boto3
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
+from kappa.commands.terminal import output_console
 from kappa.webhooks.api_client import WebhooksApiClient, WebhooksApiError
 from kappa.webhooks.redrive import RedriveReport, redrive_dead_letters
 from stacks.config import ConfigError, load_config
@@ -16,7 +16,7 @@ from stacks.config import ConfigError, load_config
 app = typer.Typer(
     help="Webhook operations: dead-letter redrive and subscription management.", no_args_is_help=True
 )
-console = Console()
+console = output_console()
 
 EnvOption = Annotated[str, typer.Option("--env", help="Environment whose queue names to use (cdk.json).")]
 EndpointOption = Annotated[

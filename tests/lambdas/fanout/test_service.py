@@ -54,8 +54,16 @@ class RecordingSqs:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """One clock for the service and moto's SQS model, whatever today's date is.
+
+    moto's SQS reads the time in two ways: `unix_time_millis` for delays and visibility, `unix_time` for
+    the message retention period (`SentTimestamp` + retention ≤ now drops the message). Both must follow
+    the fake clock, or once the real date passes the fixed start plus the retention every queued retry
+    counts as expired and is never received.
+    """
     fake = FakeClock()
     monkeypatch.setattr("moto.sqs.models.unix_time_millis", lambda: fake() * 1000)
+    monkeypatch.setattr("moto.sqs.models.unix_time", fake)
     return fake
 
 
