@@ -8,13 +8,11 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 
-from kappa.commands.terminal import output_console
 from kappa.planning import Workload, describe_validation_error, estimate, known_regions, load_prices
 from kappa.planning.render import estimate_as_dict, estimate_table
 from kappa.planning.workload import DEFAULT_EVENTS_PER_KPU
-
-console = output_console()
 
 
 def plan(
@@ -82,6 +80,8 @@ def plan(
     if as_json:
         typer.echo(json.dumps(estimate_as_dict(result), indent=2, ensure_ascii=False))
     else:
+        # Made per call, not at import: the table fits the terminal the command runs in.
+        console = Console()
         console.print(estimate_table(result, width=console.width))
 
 
