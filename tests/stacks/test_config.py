@@ -118,3 +118,15 @@ def test_kafka_names_share_the_environment_prefix() -> None:
     assert (names.raw_topic, names.insights_topic) == ("kappa-dev-raw-events", "kappa-dev-insights")
     assert names.flink_consumer_group("v2") == "kappa-dev-analytics-v2"
     assert names.fanout_consumer_group == "kappa-dev-webhook-fanout"
+
+
+def test_an_msk_environment_is_refused_until_the_stacks_build_it(tmp_path) -> None:
+    from stacks.application import build_app
+
+    context = {
+        "environments": {
+            "dev": {"log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}}
+        }
+    }
+    with pytest.raises(ConfigError, match=r"log\.backend 'msk' of environment 'dev' is not wired"):
+        build_app(context, outdir=tmp_path)
