@@ -8,6 +8,7 @@ the same settings and resource names as the stacks. Select an environment with `
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,6 +170,55 @@ class MonitoringConfig(_Frozen):
         return value
 
 
+MSK_SERVERLESS_MAX_PARTITIONS = 2400
+"""MSK Serverless quota: partitions per cluster (leader partitions; the service keeps 3 replicas itself)."""
+
+
+class MskConfig(_Frozen):
+    """MSK Serverless as the log: the VPC it lives in and the topics created at deploy."""
+
+    availability_zones: tuple[str, ...] = Field(
+        default=(),
+        description="2 or 3 AZs of the deploy region, named explicitly (no context lookup at synth time)",
+    )
+    vpc_cidr: str = Field(default="10.40.0.0/16", pattern=r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/(1[6-9]|2[0-4])$")
+    raw_partitions: int = Field(default=4, ge=1, le=MSK_SERVERLESS_MAX_PARTITIONS)
+    insights_partitions: int = Field(default=2, ge=1, le=MSK_SERVERLESS_MAX_PARTITIONS)
+    retention_hours: int = Field(
+        default=168, ge=1, le=8760, description="topics' retention.ms; the replay window before the archive"
+    )
+    consumer_lag_threshold_seconds: int = Field(
+        default=300, ge=1, description="alarm when a consumer group's EstimatedMaxTimeLag exceeds this"
+    )
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _distinct_zones(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"availability zones must be distinct, got {list(value)}")
+        for zone in value:
+            if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9][a-z]", zone):
+                raise ValueError(f"{zone!r} is not an availability zone name such as 'eu-west-1a'")
+        return value
+
+
+class LogConfig(_Frozen):
+    """Which service holds the Kappa log (raw events and insights): Kinesis (default) or MSK Serverless."""
+
+    backend: Literal["kinesis", "msk"] = "kinesis"
+    msk: MskConfig = MskConfig()
+
+    @model_validator(mode="after")
+    def _msk_needs_zones(self) -> LogConfig:
+        zones = self.msk.availability_zones
+        if self.backend == "msk" and not 2 <= len(zones) <= 3:
+            raise ValueError(
+                "log.msk.availability_zones must list 2 or 3 availability zones of the region when "
+                f"log.backend is 'msk' (MSK Serverless needs subnets in at least two), got {list(zones)}"
+            )
+        return self
+
+
 class AppConfig(_Frozen):
     """Everything one environment needs; stacks receive parts of it as keyword-only settings."""
 
@@ -190,12 +240,22 @@ class AppConfig(_Frozen):
     processing: ProcessingConfig = ProcessingConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
+    log: LogConfig = LogConfig()
 
     @model_validator(mode="after")
     def _loopback_never_in_prod(self) -> AppConfig:
         if self.delivery.allow_loopback_targets and self.env_name == "prod":
             raise ValueError("delivery.allow_loopback_targets must be false in prod")
+        if self.log.backend == "msk" and self.region is not None:
+            foreign = [zone for zone in self.log.msk.availability_zones if zone[:-1] != self.region]
+            if foreign:
+                raise ValueError(f"log.msk.availability_zones {foreign} are not in region {self.region!r}")
         return self
+
+    @property
+    def on_kafka(self) -> bool:
+        """True when the log is MSK Serverless (topics) rather than Kinesis (streams)."""
+        return self.log.backend == "msk"
 
     @property
     def prefix(self) -> str:
@@ -237,6 +297,29 @@ class ResourceNames:
     @property
     def ingest_function(self) -> str:
         return f"{self.prefix}-ingest"
+
+    @property
+    def raw_topic(self) -> str:
+        """The raw events topic when the log is MSK (same name as the Kinesis stream)."""
+        return f"{self.prefix}-raw-events"
+
+    @property
+    def insights_topic(self) -> str:
+        return f"{self.prefix}-insights"
+
+    @property
+    def kafka_cluster(self) -> str:
+        """The MSK Serverless cluster (1-64 characters)."""
+        return f"{self.prefix}-log"
+
+    def flink_consumer_group(self, job_version: str) -> str:
+        """The Flink job's consumer group on the raw topic: one per job version, so a replay has its own."""
+        return f"{self.prefix}-analytics-{job_version}"
+
+    @property
+    def fanout_consumer_group(self) -> str:
+        """The fan-out event source mapping's consumer group on the insights topic."""
+        return f"{self.prefix}-webhook-fanout"
 
     def insights_stream(self, job_version: str | None = None) -> str:
         return f"{self.prefix}-insights" + (f"-{job_version}" if job_version else "")

@@ -1,4 +1,4 @@
-"""Suite-wide test controls: running every test with the wall clock moved (`KAPPA_TEST_CLOCK_SHIFT_DAYS`).
+"""Suite-wide test controls: shared plugins (the Kafka broker) and the wall clock moved (`KAPPA_TEST_CLOCK_SHIFT_DAYS`).
 
 How time is controlled in tests:
 - Logic that reads the time takes a clock (`clock=time.time`, `wall_clock=utc_now`, ...) and tests pass a
@@ -18,6 +18,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
+
+pytest_plugins = ["tests.kafka_fixtures"]
 
 CLOCK_SHIFT_ENV = "KAPPA_TEST_CLOCK_SHIFT_DAYS"
 

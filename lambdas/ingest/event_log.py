@@ -1,7 +1,7 @@
 """The seam to the raw event log: the `EventLog` interface, its Kinesis implementation, and retrying writes.
 
-The handler only knows `EventLog`; Kinesis Data Streams is the implementation today, an MSK Serverless
-(Kafka) one can be added beside it without touching the handler or `put_records_with_retry`.
+The handler only knows `EventLog`; Kinesis Data Streams is implemented here, MSK Serverless (Kafka) in
+`kafka_log.py`; `put_records_with_retry` serves both.
 
 Delivery is at least once. Kinesis writes a record reported as failed in a `PutRecords` answer *not at
 all*, so retrying exactly those never duplicates; only a call whose outcome is unknown (a timeout after
@@ -63,6 +63,8 @@ class EventLog(Protocol):
 
     max_records_per_write: int
     max_bytes_per_write: int
+    permanent_error_codes: frozenset[str]
+    """Per-record error codes a retry cannot heal (reported at once, not retried)."""
 
     def write(self, records: Sequence[LogRecord]) -> list[str | None]:
         """Append `records` in one call. Per record: None when written, else the error code of its refusal.
@@ -77,6 +79,7 @@ class KinesisEventLog:
 
     max_records_per_write = KINESIS_MAX_RECORDS_PER_PUT
     max_bytes_per_write = KINESIS_MAX_BYTES_PER_PUT
+    permanent_error_codes: frozenset[str] = frozenset()
 
     def __init__(self, client: Any, stream_name: str) -> None:
         self._client = client
@@ -136,6 +139,7 @@ def put_records_with_retry(
     the budget; what is still refused then is returned in `failed` so the caller can tell the producer.
     """
     outcome = PutOutcome()
+    permanent = getattr(log, "permanent_error_codes", frozenset())
     deadline = clock() + policy.time_budget_seconds
     pending = list(range(len(records)))
     retry = 0
@@ -156,7 +160,8 @@ def put_records_with_retry(
                     outcome.failed.pop(index, None)
                 else:
                     outcome.failed[index] = code
-                    refused.append(index)
+                    if code not in permanent:
+                        refused.append(index)
         if not refused:
             break
         pause = policy.delay(retry, draw())

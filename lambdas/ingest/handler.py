@@ -28,7 +28,7 @@ from lambdas.ingest.batch_metrics import (
     publish_unexpected_error,
 )
 from lambdas.ingest.enrichment import ANONYMOUS_PRODUCER
-from lambdas.ingest.event_log import KinesisEventLog, RetryPolicy
+from lambdas.ingest.event_log import EventLog, KinesisEventLog, RetryPolicy
 from lambdas.ingest.request import RequestRefusedError, read_events
 from lambdas.ingest.responses import batch_body, batch_headers, batch_status, message_body, to_json
 from lambdas.ingest.service import EventStatus, IngestService
@@ -50,12 +50,20 @@ app = APIGatewayRestResolver()
 
 @cache
 def ingest_service() -> IngestService:
-    """The service with its Kinesis client: created on the first request, reused while the container lives."""
-    client = boto3.client("kinesis", config=KINESIS_CLIENT_CONFIG)
-    return IngestService(
-        event_log=KinesisEventLog(client, settings.raw_stream_name()),
-        retry_policy=RetryPolicy(time_budget_seconds=settings.put_records_time_budget_seconds()),
-    )
+    """The service with its log client (LOG_BACKEND): created on the first request, reused while the container lives."""
+    budget = settings.put_records_time_budget_seconds()
+    return IngestService(event_log=_event_log(budget), retry_policy=RetryPolicy(time_budget_seconds=budget))
+
+
+def _event_log(budget: float) -> EventLog:
+    if settings.log_backend() == "kafka":
+        from lambdas.ingest.kafka_log import KafkaEventLog, make_producer  # only the MSK deployment ships it
+
+        producer = make_producer(
+            settings.kafka_bootstrap_servers(), settings.kafka_security(), delivery_timeout_seconds=budget
+        )
+        return KafkaEventLog(producer, settings.raw_topic(), delivery_timeout_seconds=budget)
+    return KinesisEventLog(boto3.client("kinesis", config=KINESIS_CLIENT_CONFIG), settings.raw_stream_name())
 
 
 @app.post(EVENTS_PATH)

@@ -34,3 +34,41 @@ def put_records_time_budget_seconds() -> float:
     if budget <= 0:
         raise RuntimeError(f"{PUT_RECORDS_TIME_BUDGET_ENV} must be positive, not {value!r}")
     return budget
+
+
+LOG_BACKEND_ENV: Final = "LOG_BACKEND"
+LOG_BACKENDS: Final = ("kinesis", "kafka")
+KAFKA_BOOTSTRAP_SERVERS_ENV: Final = "KAFKA_BOOTSTRAP_SERVERS"
+RAW_TOPIC_ENV: Final = "RAW_TOPIC"
+KAFKA_SECURITY_ENV: Final = "KAFKA_SECURITY"
+
+
+def log_backend() -> str:
+    """`kinesis` (also when unset: today's deployments) or `kafka` (the stack's `log.backend: msk`)."""
+    value = os.environ.get(LOG_BACKEND_ENV) or "kinesis"
+    if value not in LOG_BACKENDS:
+        raise RuntimeError(f"{LOG_BACKEND_ENV} must be one of {', '.join(LOG_BACKENDS)}, not {value!r}")
+    return value
+
+
+def _required(name: str, what: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: the ingestion stack sets it to {what} when LOG_BACKEND=kafka")
+    return value
+
+
+def kafka_bootstrap_servers() -> str:
+    return _required(KAFKA_BOOTSTRAP_SERVERS_ENV, "the cluster's host:port[,host:port]")
+
+
+def raw_topic() -> str:
+    return _required(RAW_TOPIC_ENV, "<prefix>-raw-events")
+
+
+def kafka_security() -> str:
+    """`iam` (MSK: SASL_SSL + OAUTHBEARER, the default) or `plaintext` (the local broker and tests)."""
+    value = os.environ.get(KAFKA_SECURITY_ENV) or "iam"
+    if value not in ("iam", "plaintext"):
+        raise RuntimeError(f"{KAFKA_SECURITY_ENV} must be iam or plaintext, not {value!r}")
+    return value

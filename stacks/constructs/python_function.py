@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -33,6 +34,9 @@ class PythonFunctionProps:
     """A fixed physical name (e.g. `ResourceNames.ingest_function`) when other stacks watch it by name."""
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY
+    vpc: ec2.IVpc | None = None
+    """Run in this VPC's private subnets (Kafka clients); None: Lambda's own network, as for Kinesis."""
+    security_groups: tuple[ec2.ISecurityGroup, ...] = ()
 
 
 class PythonFunction(Construct):
@@ -60,6 +64,11 @@ class PythonFunction(Construct):
             memory_size=props.settings.memory_mb,
             timeout=cdk.Duration.seconds(props.settings.timeout_seconds),
             reserved_concurrent_executions=props.settings.reserved_concurrency,
+            vpc=props.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+            if props.vpc
+            else None,
+            security_groups=list(props.security_groups) or None,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,

@@ -55,3 +55,78 @@ def test_the_retry_queue_stays_invisible_for_six_fanout_timeouts() -> None:
     # Lambda's advice for a queue that triggers a function: visibility at least 6x the function's timeout
     config = AppConfig.model_validate({"delivery": {"function": {"timeout_seconds": 45}}})
     assert config.delivery.retry_queue_visibility_timeout_seconds == 6 * 45
+
+
+def test_the_log_is_kinesis_unless_configured() -> None:
+    config = load_config(env_name="dev")
+    assert config.log.backend == "kinesis"
+    assert not config.on_kafka
+
+
+def test_msk_needs_two_or_three_availability_zones() -> None:
+    context = {"environments": {"dev": {"log": {"backend": "msk"}}}}
+    with pytest.raises(
+        ConfigError, match=r"log\.msk\.availability_zones must list 2 or 3 availability zones"
+    ):
+        load_config(context)
+
+
+def test_msk_settings_are_validated_with_their_path() -> None:
+    context = {
+        "environments": {
+            "dev": {
+                "log": {
+                    "backend": "msk",
+                    "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"], "raw_partitions": 0},
+                }
+            }
+        }
+    }
+    with pytest.raises(ConfigError, match=r"log\.msk\.raw_partitions: .*greater than or equal to 1"):
+        load_config(context)
+
+
+@pytest.mark.parametrize(
+    ("log", "problem"),
+    [
+        ({"backend": "kafka"}, r"log\.backend: Input should be 'kinesis' or 'msk'"),
+        ({"msk": {"availability_zones": ["eu-west-1a", "eu-west-1a"]}}, "must be distinct"),
+        ({"msk": {"availability_zones": ["west"]}}, "is not an availability zone name"),
+        ({"msk": {"partitions": 3}}, r"log\.msk\.partitions: Extra inputs are not permitted"),
+    ],
+)
+def test_bad_log_settings_name_the_setting(log: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        load_config({"environments": {"dev": {"log": log}}})
+
+
+def test_msk_zones_must_be_in_the_configured_region() -> None:
+    context = {
+        "environments": {
+            "dev": {
+                "region": "eu-west-1",
+                "log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "us-east-1b"]}},
+            }
+        }
+    }
+    with pytest.raises(ConfigError, match=r"\['us-east-1b'\] are not in region 'eu-west-1'"):
+        load_config(context)
+
+
+def test_kafka_names_share_the_environment_prefix() -> None:
+    names = load_config(env_name="dev").names
+    assert (names.raw_topic, names.insights_topic) == ("kappa-dev-raw-events", "kappa-dev-insights")
+    assert names.flink_consumer_group("v2") == "kappa-dev-analytics-v2"
+    assert names.fanout_consumer_group == "kappa-dev-webhook-fanout"
+
+
+def test_an_msk_environment_is_refused_until_the_stacks_build_it(tmp_path) -> None:
+    from stacks.application import build_app
+
+    context = {
+        "environments": {
+            "dev": {"log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}}
+        }
+    }
+    with pytest.raises(ConfigError, match=r"log\.backend 'msk' of environment 'dev' is not wired"):
+        build_app(context, outdir=tmp_path)

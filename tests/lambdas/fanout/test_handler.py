@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.kafka_event import KafkaEventRecord
 from standardwebhooks import Webhook
 
 from lambdas.fanout import handler, runtime
@@ -21,11 +22,13 @@ from lambdas.webhooks_common.delivery_log import DeliveryLog
 from lambdas.webhooks_common.signing_secrets import format_secret, generate_secret
 from tests.lambdas.fanout.receivers import Answer, Receiver
 from tests.lambdas.fanout.webhook_fixtures import (
+    EVENTS_DIR,
     FakeLambdaContext,
     WebhookAws,
     delivery_outcomes,
     kinesis_event,
     metric_values,
+    msk_event,
     sample_insight,
     sqs_event,
 )
@@ -419,3 +422,54 @@ def test_the_sample_events_are_valid_for_powertools(
     assert handler.handler({"Records": []}, lambda_context) == {"batchItemFailures": []}
     event: dict[str, Any] = kinesis_event(b"{}")
     assert json.loads(json.dumps(event))["Records"][0]["eventSource"] == "aws:kinesis"
+
+
+def test_an_msk_batch_is_delivered_like_a_kinesis_one(
+    webhook_aws: WebhookAws,
+    fanout_env: dict[str, str],
+    receiver: Receivers,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN a subscriber and three insights on two partitions of the insights topic (an MSK ESM event)
+    endpoint = receiver()
+    _, secret = webhook_aws.add_subscription(endpoint.url)
+    insights = [sample_insight(n) for n in range(3)]
+    # WHEN the fan-out gets the aws:kafka event
+    response = handler.handler(msk_event(*insights), lambda_context)
+    # THEN every record succeeded and each insight was delivered, signed, once
+    assert response == {"batchItemFailures": []}
+    received = [Webhook(secret).verify(r.body, r.headers) for r in endpoint.requests]
+    assert sorted(r["insight_id"] for r in received) == sorted(i["insight_id"] for i in insights)
+
+
+def test_a_failing_msk_record_is_reported_by_topic_partition_and_offset(
+    webhook_aws: WebhookAws,
+    fanout_env: dict[str, str],
+    receiver: Receivers,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    # GIVEN an MSK batch whose second record (partition 1, offset 100) is not an insight
+    endpoint = receiver()
+    webhook_aws.add_subscription(endpoint.url)
+    event = msk_event(sample_insight(1), b"{not json", sample_insight(3))
+    # WHEN handled
+    response = handler.handler(event, lambda_context)
+    # THEN only that record is reported, in the identifier shape Lambda's Kafka ESM reads
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": {"partition": "kappa-dev-insights-1", "offset": 100}}]
+    }
+    assert len(endpoint.requests) == 2
+
+
+def test_the_msk_sample_event_parses_as_one_record_per_topic_partition(
+    fanout_env: dict[str, str], lambda_context: FakeLambdaContext
+) -> None:
+    event = json.loads((EVENTS_DIR / "fanout_msk_event.json").read_text())
+    assert event["eventSource"] == "aws:kafka"
+    assert (
+        handler.kafka_record_id(KafkaEventRecord(event["records"]["kappa-dev-insights-0"][0]))
+        == "kappa-dev-insights-0-15"
+    )
+    assert handler.handler({"eventSource": "aws:kafka", "records": {}}, lambda_context) == {
+        "batchItemFailures": []
+    }

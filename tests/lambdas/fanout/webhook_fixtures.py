@@ -220,6 +220,21 @@ def kinesis_event(*records: dict[str, Any] | bytes) -> dict[str, Any]:
     return {"Records": event_records}
 
 
+def msk_event(*records: dict[str, Any] | bytes, partitions: int = 2) -> dict[str, Any]:
+    """An MSK event (tests/events/fanout_msk_event.json): record n on partition n % partitions, grouped per partition."""
+    sample = json.loads((EVENTS_DIR / "fanout_msk_event.json").read_text())
+    template = next(iter(sample["records"].values()))[0]
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for index, record in enumerate(records):
+        data = record if isinstance(record, bytes) else orjson.dumps(record)
+        entry = copy.deepcopy(template)
+        entry["partition"] = index % partitions
+        entry["offset"] = 100 + index // partitions
+        entry["value"] = base64.b64encode(data).decode()
+        grouped.setdefault(f"{entry['topic']}-{entry['partition']}", []).append(entry)
+    return {**{k: v for k, v in sample.items() if k != "records"}, "records": grouped}
+
+
 def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """An SQS event (from tests/events/fanout_sqs_retry_event.json) carrying received SQS messages."""
     template = json.loads((EVENTS_DIR / "fanout_sqs_retry_event.json").read_text())["Records"][0]

@@ -1,0 +1,48 @@
+"""Running Maven for the project's jars (the Flink connector uber-jar, the local Kafka broker's classpath).
+
+One place knows how to call `mvn` quietly and how to turn its output into one line a user can act on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class MavenError(RuntimeError):
+    """Maven is missing or the build failed; the message quotes Maven's first real error."""
+
+
+def first_error(output: str) -> str | None:
+    """Maven's first `[ERROR]` line that says something (it prints blank `[ERROR]` lines between messages).
+
+    >>> first_error("[INFO] x\\n[ERROR] \\n[ERROR] Could not resolve dependencies\\n")
+    'Could not resolve dependencies'
+    """
+    for line in output.splitlines():
+        text = line.removeprefix("[ERROR]").strip() if line.startswith("[ERROR]") else ""
+        if text:
+            return text[:300]
+    return None
+
+
+def run_maven(pom: Path, goals: Sequence[str], *, purpose: str, timeout: int = 600) -> None:
+    """`mvn -q -B -f pom goals...`; raise `MavenError` naming `purpose` when Maven is missing or fails."""
+    maven = shutil.which("mvn")
+    if maven is None:
+        raise MavenError(
+            f"Maven (mvn) is not installed; it is needed to fetch {purpose} "
+            "(apt-get install maven, or https://maven.apache.org/install.html)"
+        )
+    command = [maven, "-q", "-B", "-Dstyle.color=never", "-f", str(pom), *goals]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise MavenError(
+            f"Maven timed out after {timeout} s fetching {purpose} (is Maven Central reachable?)"
+        ) from None
+    if result.returncode != 0:
+        reason = first_error(result.stdout + result.stderr) or f"exit code {result.returncode}"
+        raise MavenError(f"the Maven build of {purpose} failed (is Maven Central reachable?): {reason}")

@@ -1,0 +1,85 @@
+"""The local Kafka broker: it starts from Kafka's jars, makes topics, and carries a record end to end."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from kappa.local import kafka_broker as module
+from kappa.local.kafka_broker import KafkaBroker, KafkaBrokerError, server_properties
+from kappa.maven import first_error
+
+
+def test_pinned_version_matches_the_pom() -> None:
+    pom = module.KAFKA_POM.read_text()
+    assert re.search(r"<kafka.version>([^<]+)</kafka.version>", pom).group(1) == module.KAFKA_VERSION
+
+
+def test_server_properties_are_a_loopback_kraft_node(tmp_path) -> None:
+    text = server_properties(directory=tmp_path, port=9092, controller_port=9093)
+    assert "process.roles=broker,controller\n" in text
+    assert "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093\n" in text
+    assert "auto.create.topics.enable=false\n" in text
+
+
+def test_mavens_first_real_error_is_quoted() -> None:
+    assert (
+        first_error("[INFO] a\n[ERROR] \n[ERROR] Could not resolve x\n[ERROR] b\n") == "Could not resolve x"
+    )
+    assert first_error("[INFO] fine\n") is None
+
+
+def test_missing_maven_is_a_clear_error(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN no fetched jars and no Maven on the PATH
+    monkeypatch.setattr(module, "_STAMP", tmp_path / "libs" / ".stamp")
+    monkeypatch.setattr(module, "LIBS_DIR", tmp_path / "libs")
+    monkeypatch.setattr("kappa.maven.shutil.which", lambda name: None)
+    monkeypatch.setattr(module.shutil, "which", lambda name: "/usr/bin/java" if name == "java" else None)
+    # WHEN the broker's classpath is asked for THEN the error says Maven is missing
+    with pytest.raises(KafkaBrokerError, match=r"Maven \(mvn\) is not installed"):
+        module.broker_classpath()
+
+
+@pytest.mark.slow
+def test_topic_is_created_and_a_record_goes_through(kafka_broker: KafkaBroker) -> None:
+    from confluent_kafka import Consumer, Producer
+
+    # GIVEN a topic with two partitions
+    topic = f"t-broker-{uuid.uuid4().hex[:8]}"
+    kafka_broker.create_topic(topic, partitions=2)
+    kafka_broker.create_topic(topic, partitions=2)  # asking again is fine
+    assert len(kafka_broker.admin().list_topics(topic=topic, timeout=5).topics[topic].partitions) == 2
+    # WHEN one keyed record is produced (acks=all) and the topic is read from the start
+    producer = Producer({"bootstrap.servers": kafka_broker.bootstrap_servers, "acks": "all"})
+    producer.produce(topic, key=b"user-1", value=b'{"event_id":"e1"}')
+    assert producer.flush(10) == 0
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_broker.bootstrap_servers,
+            "group.id": topic,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([topic])
+    try:
+        message = None
+        for _ in range(60):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                break
+    finally:
+        consumer.close()
+    # THEN the same key and value come back
+    assert message is not None
+    assert message.error() is None
+    assert (message.key(), message.value()) == (b"user-1", b'{"event_id":"e1"}')
+
+
+@pytest.mark.slow
+def test_another_partition_count_for_an_existing_topic_is_an_error(kafka_broker: KafkaBroker) -> None:
+    topic = f"t-broker-{uuid.uuid4().hex[:8]}"
+    kafka_broker.create_topic(topic, partitions=1)
+    with pytest.raises(KafkaBrokerError, match="already exists with 1 partitions, not 3"):
+        kafka_broker.create_topic(topic, partitions=3)
