@@ -222,16 +222,17 @@ def test_a_hanging_subscriber_times_out_without_delaying_the_others(
     webhook_aws.add_subscription(hanging.url)
     webhook_aws.add_subscription(healthy.url)
     # WHEN the batch is delivered
-    started = time.time()
     response = handler.handler(kinesis_event(*(sample_insight(n) for n in range(6))), lambda_context)
-    elapsed = time.time() - started
-    # THEN the healthy subscriber got all six well before the hanging one's timeout (0.5 s) ended
+    # THEN the healthy subscriber got all six before the hanging one's first timeout fired (the sender hung
+    # up on it): delivery went on beside the hanging lanes, not after them. Causality from the receivers' own
+    # records, not a wall-clock bound: sequential delivery (hanging first) would put them after a hang-up.
     assert response == {"batchItemFailures": []}
     assert len(healthy.requests) == 6
-    assert max(r.received_at for r in healthy.requests) - started < 0.5
+    assert hanging.hang_ups, "the sender never timed out on the hanging subscriber"
+    assert max(r.received_at for r in healthy.requests) < min(hanging.hang_ups)
     # AND the hanging one held at most its four lanes; its other deliveries were not even sent
     assert 1 <= len(hanging.requests) <= 4
-    assert elapsed < 3
+    assert len(hanging.hang_ups) == len(hanging.requests)
     # AND all six of its deliveries are queued for retry (none lost)
     queued = webhook_aws.queue_bodies(webhook_aws.resources.retry_queue_url)
     assert len(queued) == 6
