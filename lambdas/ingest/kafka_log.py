@@ -11,14 +11,16 @@ The broker checks the topic's `max.message.bytes` per record *batch* (compressed
 record too large for the topic makes the broker refuse its whole batch, and librdkafka reports
 `MSG_SIZE_TOO_LARGE` for every record in it. When more than one record of a write is refused that way,
 `write` sends each of them again on its own (produce, then wait for its report), so only the records that
-are too large by themselves are reported as such; their batch-mates are written, in their original order.
+are too large by themselves are reported as such; their batch-mates are written, in their order among
+themselves (a user's later events from another batch may land first, as after a retried Kinesis record).
 
 At least once, not exactly once: a record reported as timed out (or never reported) may still reach the
 topic later, e.g. when the request left before the broker answered, or when the container thaws with it
 still queued. The producer then resends it and gets a new copy; duplicates carry the same `event_id`, and
 the Flink job drops them (dedupe on `event_id`), exactly as for a retried Kinesis call.
 
-    log = KafkaEventLog(make_producer("localhost:9092", "plaintext", delivery_timeout_seconds=8), "raw")
+    producer = make_producer("localhost:9092", "plaintext", delivery_timeout_seconds=8)
+    log = KafkaEventLog(producer, "raw", delivery_timeout_seconds=8)
     log.write([LogRecord("user-1", b'{"event_id":"e-1"}')])  # [None] once the broker acknowledged it
 """
 
