@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -11,8 +12,15 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from kappa.planning import Workload, describe_validation_error, estimate, known_regions, load_prices
-from kappa.planning.render import estimate_as_dict, estimate_table
+from kappa.planning.comparison import compare_log_backends
+from kappa.planning.render import comparison_as_dict, comparison_panel, estimate_as_dict, estimate_table
 from kappa.planning.workload import DEFAULT_EVENTS_PER_KPU
+
+
+class LogBackendChoice(StrEnum):
+    KINESIS = "kinesis"
+    MSK = "msk"
+    BOTH = "both"
 
 
 def plan(
@@ -48,6 +56,13 @@ def plan(
         int, typer.Option(help="Retention of the Kinesis streams (24-8760).")
     ] = 24,
     archive_retention_days: Annotated[int, typer.Option(help="Days the S3 archive keeps events.")] = 365,
+    log_backend: Annotated[
+        LogBackendChoice,
+        typer.Option(
+            help="The log to price: kinesis, msk (MSK Serverless), or both: the Kinesis estimate (the default "
+            "deployment) plus the log's cost on each backend and the rate where the cheaper one changes."
+        ),
+    ] = LogBackendChoice.BOTH,
     as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON for machines.")] = False,
 ) -> None:
     """Estimate capacity (shards, KPUs, concurrency) and the monthly AWS bill, with every formula shown."""
@@ -76,13 +91,21 @@ def plan(
         raise typer.BadParameter(
             "\n" + "\n".join(f"{_option(name)}: {message}" for name, message in problems)
         ) from None
-    result = estimate(workload, load_prices(region))
+    prices = load_prices(region)
+    backend = "msk" if log_backend is LogBackendChoice.MSK else "kinesis"
+    result = estimate(workload, prices, log_backend=backend)
+    comparison = compare_log_backends(workload, prices) if log_backend is LogBackendChoice.BOTH else None
     if as_json:
-        typer.echo(json.dumps(estimate_as_dict(result), indent=2, ensure_ascii=False))
+        document = estimate_as_dict(result)
+        if comparison is not None:
+            document["log_backends"] = comparison_as_dict(comparison)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         # Made per call, not at import: the table fits the terminal the command runs in.
         console = Console()
         console.print(estimate_table(result, width=console.width))
+        if comparison is not None:
+            console.print(comparison_panel(comparison))
 
 
 def _option(field_name: str) -> str:

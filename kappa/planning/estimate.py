@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from kappa.planning import capacity
+from kappa.planning import capacity, msk
 from kappa.planning.capacity import ShardSizing
 from kappa.planning.figures import number, price_breakdown, short, to_cents
+from kappa.planning.msk import MskPlan, MskTraffic
 from kappa.planning.prices import PriceBook
 from kappa.planning.workload import (
     GB,
@@ -33,6 +34,10 @@ from kappa.planning.workload import (
 )
 
 StreamMode = Literal["provisioned", "on_demand"]
+LogBackend = Literal["kinesis", "msk"]
+LOG_BACKENDS: tuple[LogBackend, ...] = ("kinesis", "msk")
+LOG_PRICE_PREFIXES = ("kinesis.", "msk_serverless.", "vpc.")
+"""Price items that belong to the log: what differs between the backends."""
 KINESIS_EXTENDED_RETENTION_HOURS = 168
 """Kinesis prices retention in three bands: the first 24 h are included, up to 7 days is 'extended',
 beyond 7 days is 'long-term' storage."""
@@ -113,6 +118,8 @@ class Capacity:
     peak_api_requests_per_second: Decimal
     ingest_peak_concurrency: int
     fanout_pollers: int
+    msk: MskPlan
+    """The log sized for MSK Serverless (priced only when the estimate's backend is `msk`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +131,7 @@ class Estimate:
     prices: PriceBook
     lines: tuple[LineItem, ...]
     capacity: Capacity
+    log_backend: LogBackend = "kinesis"
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     excluded: tuple[str, ...] = field(default=EXCLUDED)
@@ -135,6 +143,15 @@ class Estimate:
     @property
     def events_per_month(self) -> Decimal:
         return self.workload.events_per_month
+
+    @property
+    def log_cost(self) -> Decimal:
+        """The lines of the log itself (streams, or the MSK cluster and its endpoints): what the backends change."""
+        return sum((line.cost for line in self.log_lines), Decimal(0))
+
+    @property
+    def log_lines(self) -> tuple[LineItem, ...]:
+        return tuple(line for line in self.lines if line.price_key.startswith(LOG_PRICE_PREFIXES))
 
     @property
     def cost_per_million_events(self) -> Decimal:
@@ -174,8 +191,20 @@ class _Bill:
         )
 
 
-def estimate(workload: Workload, prices: PriceBook, assumptions: Assumptions | None = None) -> Estimate:
-    """Size and price the whole pipeline for `workload` with the unit prices in `prices`."""
+def estimate(
+    workload: Workload,
+    prices: PriceBook,
+    assumptions: Assumptions | None = None,
+    *,
+    log_backend: LogBackend = "kinesis",
+) -> Estimate:
+    """Size and price the whole pipeline for `workload` with the unit prices in `prices`.
+
+    `log_backend` chooses the log: Kinesis (two streams, each in its cheaper capacity mode) or one MSK
+    Serverless cluster holding both topics, with the VPC endpoints it needs.
+    """
+    if log_backend not in LOG_BACKENDS:
+        raise ValueError(f"log backend must be one of {', '.join(LOG_BACKENDS)}, not {log_backend!r}")
     a = assumptions or Assumptions()
     w = workload
     bill = _Bill(prices)
@@ -218,7 +247,27 @@ def estimate(workload: Workload, prices: PriceBook, assumptions: Assumptions | N
         consumers=a.raw_stream_consumers,
         retention_hours=w.stream_retention_hours,
     )
-    lines += raw.recommended_lines
+    msk_log = msk.msk_plan(
+        MskTraffic(
+            raw_records_per_second=eps,
+            raw_peak_records_per_second=w.peak_events_per_second,
+            raw_record_bytes=w.avg_event_bytes,
+            raw_consumers=a.raw_stream_consumers,
+            raw_partitions=a.msk_raw_partitions,
+            insights_records_per_second=eps * w.insights_per_event,
+            insights_peak_records_per_second=w.peak_events_per_second * w.insights_per_event,
+            insights_record_bytes=w.avg_insight_bytes,
+            insights_consumers=a.insights_stream_consumers,
+            insights_partitions=a.msk_insights_partitions,
+            retention_hours=w.stream_retention_hours,
+            interface_endpoints=a.msk_interface_endpoints,
+            availability_zones=a.msk_availability_zones,
+        )
+    )
+    if log_backend == "kinesis":
+        lines += raw.recommended_lines
+    else:
+        lines += [bill.line(*usage) for usage in msk_log.usage]
 
     # Firehose archive to S3.
     firehose_bytes = capacity.firehose_billed_bytes(w.avg_event_bytes)
@@ -267,7 +316,8 @@ def estimate(workload: Workload, prices: PriceBook, assumptions: Assumptions | N
         consumers=a.insights_stream_consumers,
         retention_hours=w.stream_retention_hours,
     )
-    lines += insights.recommended_lines
+    if log_backend == "kinesis":
+        lines += insights.recommended_lines
     pollers = insights.sizing.shards * a.fanout_parallelization_factor
     invocations_per_second = capacity.fanout_invocations_per_second(
         insights_per_second=insights_per_second,
@@ -316,6 +366,7 @@ def estimate(workload: Workload, prices: PriceBook, assumptions: Assumptions | N
         peak_api_requests_per_second=peak_requests,
         ingest_peak_concurrency=math.ceil(peak_requests * ingest_seconds),
         fanout_pollers=pollers,
+        msk=msk_log,
     )
     shown = tuple(line for line in lines if line.quantity > 0)
     return Estimate(
@@ -324,8 +375,9 @@ def estimate(workload: Workload, prices: PriceBook, assumptions: Assumptions | N
         prices=prices,
         lines=shown,
         capacity=cap,
-        warnings=tuple(_warnings(cap)),
-        notes=tuple(_notes(w, shown)),
+        log_backend=log_backend,
+        warnings=tuple(_warnings(cap, log_backend)),
+        notes=tuple(_notes(w, shown, log_backend)),
     )
 
 
@@ -602,7 +654,7 @@ def _cloudwatch_lines(bill: _Bill, a: Assumptions, *, invocations: Decimal, kpus
     ]
 
 
-def _warnings(cap: Capacity) -> list[str]:
+def _warnings(cap: Capacity, log_backend: LogBackend) -> list[str]:
     found = []
     if cap.peak_api_requests_per_second > API_GATEWAY_DEFAULT_RPS:
         found.append(
@@ -616,7 +668,9 @@ def _warnings(cap: Capacity) -> list[str]:
             f"peak Lambda concurrency ~{concurrency:,} exceeds the default {LAMBDA_DEFAULT_CONCURRENCY:,} per "
             "account and region: request a quota increase"
         )
-    for stream in (cap.raw_stream, cap.insights_stream):
+    if log_backend == "msk":
+        found += _msk_warnings(cap.msk)
+    for stream in (cap.raw_stream, cap.insights_stream) if log_backend == "kinesis" else ():
         sizing = stream.sizing
         if stream.recommended_mode == "provisioned" and sizing.shards > SHARD_QUOTA:
             found.append(
@@ -653,7 +707,29 @@ def _warnings(cap: Capacity) -> list[str]:
     return found
 
 
-def _notes(w: Workload, lines: tuple[LineItem, ...]) -> list[str]:
+def _msk_warnings(plan: MskPlan) -> list[str]:
+    found = []
+    if plan.peak_write_mib_per_second > msk.CLUSTER_WRITE_MIB_PER_SECOND:
+        found.append(
+            f"MSK Serverless: peak writes of {number(plan.peak_write_mib_per_second)} MiB/s exceed a cluster's "
+            f"{number(msk.CLUSTER_WRITE_MIB_PER_SECOND)} MiB/s quota: split the log over clusters or use MSK "
+            "provisioned"
+        )
+    if plan.peak_read_mib_per_second > msk.CLUSTER_READ_MIB_PER_SECOND:
+        found.append(
+            f"MSK Serverless: peak reads of {number(plan.peak_read_mib_per_second)} MiB/s exceed a cluster's "
+            f"{number(msk.CLUSTER_READ_MIB_PER_SECOND)} MiB/s quota"
+        )
+    for topic in (plan.raw, plan.insights):
+        if topic.partitions > topic.configured:
+            found.append(
+                f"MSK Serverless {topic.rule}: raise log.msk.{topic.name.split()[0]}_partitions to "
+                f"{topic.partitions} (partitions are set when the topic is created)"
+            )
+    return found
+
+
+def _notes(w: Workload, lines: tuple[LineItem, ...], log_backend: LogBackend) -> list[str]:
     total = sum((line.cost for line in lines), Decimal(0))
     notes = []
     if total > 0:
@@ -670,5 +746,10 @@ def _notes(w: Workload, lines: tuple[LineItem, ...]) -> list[str]:
             f"Firehose bills each {number(w.avg_event_bytes)}-byte event as {number(firehose_bytes)} bytes "
             f"({firehose_bytes / w.avg_event_bytes:.1f}×): archiving with a Flink file sink, or aggregating "
             "records before the archive, would cut that line (see docs/cost-planning.md)"
+        )
+    if log_backend == "msk":
+        notes.append(
+            "on MSK the Firehose archive reads the raw topic (MSK source); it is priced here like the Kinesis "
+            "source, and the fan-out's Kafka event source mapping like the Kinesis one: verify both"
         )
     return notes

@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from kappa.planning.comparison import LogComparison
 from kappa.planning.estimate import Estimate, LineItem, StreamPlan
 from kappa.planning.figures import number, short, usd
 
@@ -65,12 +66,16 @@ def estimate_table(plan: Estimate, *, width: int | None = None) -> RenderableTyp
         f"{w.archive_retention_days} days. Usage is billed at the average rate; shards and KPUs are sized "
         "for the peak.",
     )
+    log = (
+        f"{plan.capacity.raw_stream.sizing.shards} raw shards if provisioned"
+        if plan.log_backend == "kinesis"
+        else f"MSK Serverless log with {plan.capacity.msk.partitions} partitions"
+    )
     headline = Text.assemble(
         ("Estimate: ", "bold"),
         (f"{usd(plan.total)} a month", "bold green"),
         f", ${plan.cost_per_million_events:,.4f} per million events ({short(plan.events_per_month)} events/month); "
-        f"{plan.capacity.raw_stream.sizing.shards} raw shards if provisioned, {plan.capacity.flink_billed_kpus} Flink KPUs "
-        "billed.",
+        f"{log}, {plan.capacity.flink_billed_kpus} Flink KPUs billed.",
     )
     parts: list[RenderableType] = [workload, headline, table, _capacity_panel(plan)]
     if plan.warnings:
@@ -95,7 +100,10 @@ def estimate_table(plan: Estimate, *, width: int | None = None) -> RenderableTyp
 
 def _capacity_panel(plan: Estimate) -> Panel:
     cap = plan.capacity
-    rows = [_stream_decision(cap.raw_stream), _stream_decision(cap.insights_stream)]
+    if plan.log_backend == "kinesis":
+        rows = [_stream_decision(cap.raw_stream), _stream_decision(cap.insights_stream)]
+    else:
+        rows = [f"MSK Serverless {topic.rule}" for topic in (cap.msk.raw, cap.msk.insights)]
     kpus = cap.flink_kpus
     rows.append(
         f"Managed Flink: {kpus} KPU{'s' if kpus > 1 else ''} + 1 orchestration KPU billed, parallelism "
@@ -123,6 +131,51 @@ def _stream_decision(stream: StreamPlan) -> str:
     )
 
 
+def comparison_panel(comparison: LogComparison) -> Panel:
+    """The log's monthly cost on each backend, the difference, and the crossover rate for this event size."""
+    kinesis, msk = comparison.kinesis, comparison.msk
+    cheaper = comparison.cheaper
+    saving = abs(kinesis.log_cost - msk.log_cost)
+    rows = [
+        f"Kinesis (two streams, cheaper capacity mode each): {usd(kinesis.log_cost)}/month, "
+        f"pipeline total {usd(kinesis.total)}",
+        f"MSK Serverless (one cluster, {msk.capacity.msk.partitions} partitions, VPC endpoints): "
+        f"{usd(msk.log_cost)}/month, pipeline total {usd(msk.total)}",
+        f"At this rate {'Kinesis' if cheaper == 'kinesis' else 'MSK Serverless'} is cheaper by {usd(saving)}/month.",
+        comparison.crossover.sentence(kinesis.workload.avg_event_bytes) + ".",
+        "Run with --log-backend msk for the MSK lines with their formulas.",
+    ]
+    return Panel("\n".join(rows), title="Log backend: Kinesis or MSK Serverless", title_align="left")
+
+
+def comparison_as_dict(comparison: LogComparison) -> dict[str, Any]:
+    """The comparison for machines: each backend's log lines and totals, and the crossover."""
+    crossover = comparison.crossover
+    return {
+        "cheaper": comparison.cheaper,
+        "kinesis": {
+            "log_monthly_usd": _plain(comparison.kinesis.log_cost),
+            "monthly_total_usd": _plain(comparison.kinesis.total),
+            "log_line_items": [_line(line) for line in comparison.kinesis.log_lines],
+        },
+        "msk": {
+            "log_monthly_usd": _plain(comparison.msk.log_cost),
+            "monthly_total_usd": _plain(comparison.msk.total),
+            "log_line_items": [_line(line) for line in comparison.msk.log_lines],
+            "partition_rules": [
+                comparison.msk.capacity.msk.raw.rule,
+                comparison.msk.capacity.msk.insights.rule,
+            ],
+        },
+        "crossover": {
+            "cheaper_at_low_rates": crossover.cheaper_at_low_rates,
+            "events_per_second": _plain(crossover.rate) if crossover.rate is not None else None,
+            "searched_up_to_events_per_second": _plain(crossover.searched_up_to),
+            "summary": crossover.sentence(comparison.kinesis.workload.avg_event_bytes),
+        },
+    }
+
+
 def estimate_as_dict(plan: Estimate) -> dict[str, Any]:
     """The estimate for machines: every input, assumption, line item, capacity decision and caveat."""
     cap = plan.capacity
@@ -130,6 +183,7 @@ def estimate_as_dict(plan: Estimate) -> dict[str, Any]:
         "schema_version": JSON_SCHEMA_VERSION,
         "region": plan.prices.region,
         "currency": plan.prices.currency,
+        "log_backend": plan.log_backend,
         "prices_as_of": plan.prices.as_of.isoformat(),
         "prices_disclaimer": plan.prices.disclaimer,
         "workload": _plain(plan.workload.model_dump()),
@@ -142,6 +196,11 @@ def estimate_as_dict(plan: Estimate) -> dict[str, Any]:
         "capacity": {
             "raw_stream": _stream(cap.raw_stream),
             "insights_stream": _stream(cap.insights_stream),
+            "msk": {
+                "raw_partitions": cap.msk.raw.partitions,
+                "insights_partitions": cap.msk.insights.partitions,
+                "partition_rules": [cap.msk.raw.rule, cap.msk.insights.rule],
+            },
             "flink": {
                 "kpus": cap.flink_kpus,
                 "billed_kpus": cap.flink_billed_kpus,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events.contract import INSIGHT_TYPES, MAX_EVENT_BYTES, MAX_EVENTS_PER_REQUEST
-from stacks.config import ArchiveConfig, DeliveryConfig, IngestionConfig, ProcessingConfig
+from stacks.config import ArchiveConfig, DeliveryConfig, IngestionConfig, MskConfig, ProcessingConfig
 
 HOURS_PER_MONTH = Decimal(730)
 """AWS prices monthly usage over 730 hours."""
@@ -144,6 +144,13 @@ class Assumptions:
     """Each subscription has its own signing secret in Secrets Manager."""
     webhook_request_overhead_bytes: int = 600
     """HTTP request line, TLS records and the Standard Webhooks headers around each delivered insight."""
+    msk_raw_partitions: int = MskConfig().raw_partitions
+    msk_insights_partitions: int = MskConfig().insights_partitions
+    """Partitions the stack creates the topics with; the plan raises them when a per-partition quota needs more."""
+    msk_interface_endpoints: int = 4
+    """STS, Lambda, SQS and X-Ray interface endpoints in the cluster's VPC (docs/log-backends.md)."""
+    msk_availability_zones: int = 2
+    """MSK Serverless needs subnets in at least two zones; each endpoint is billed per zone."""
     custom_metrics: tuple[tuple[str, int], ...] = field(default=CUSTOM_METRICS)
     dashboards: int = DASHBOARDS
     alarm_metrics: int = ALARM_METRICS

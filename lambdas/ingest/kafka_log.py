@@ -7,18 +7,27 @@ delivery timeout and returns, per record, None when the broker acknowledged it (
 `DeliveryTimeout` when no report arrived before the flush gave up. The producer retries on its own inside
 `message.timeout.ms`, and idempotence keeps those retries from writing twice.
 
+The broker checks the topic's `max.message.bytes` per record *batch* (compressed), not per record: one
+record too large for the topic makes the broker refuse its whole batch, and librdkafka reports
+`MSG_SIZE_TOO_LARGE` for every record in it. When more than one record of a write is refused that way,
+`write` sends each of them again on its own (produce, then wait for its report), so only the records that
+are too large by themselves are reported as such; their batch-mates are written, in their order among
+themselves (a user's later events from another batch may land first, as after a retried Kinesis record).
+
 At least once, not exactly once: a record reported as timed out (or never reported) may still reach the
 topic later, e.g. when the request left before the broker answered, or when the container thaws with it
 still queued. The producer then resends it and gets a new copy; duplicates carry the same `event_id`, and
 the Flink job drops them (dedupe on `event_id`), exactly as for a retried Kinesis call.
 
-    log = KafkaEventLog(make_producer("localhost:9092", "plaintext", delivery_timeout_seconds=8), "raw")
+    producer = make_producer("localhost:9092", "plaintext", delivery_timeout_seconds=8)
+    log = KafkaEventLog(producer, "raw", delivery_timeout_seconds=8)
     log.write([LogRecord("user-1", b'{"event_id":"e-1"}')])  # [None] once the broker acknowledged it
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -32,6 +41,14 @@ QUEUE_FULL: Final = "QueueFull"
 """The producer's local queue had no room; nothing was sent for the record."""
 FLUSH_MARGIN_SECONDS: Final = 1.0
 """Waited past `message.timeout.ms` so librdkafka's own timeout reports arrive before we give up."""
+BATCH_TOO_LARGE: Final = "BatchTooLarge"
+"""Refused with a record batch the topic found too large, and not resent alone before the time ran out:
+not written, worth retrying (it is probably not the record that was too large)."""
+BROKER_SIZE_REFUSAL: Final = "MSG_SIZE_TOO_LARGE"
+"""The broker's refusal of a record batch over the topic's `max.message.bytes` (the local check that one
+record exceeds the producer's `message.max.bytes` is `_MSG_SIZE_TOO_LARGE` and concerns that record only)."""
+LINGER_MS: Final = 5
+"""How long the producer waits to fill a batch: a few ms buys batching across a request's records."""
 PERMANENT_ERROR_CODES: Final = frozenset(
     {"MSG_SIZE_TOO_LARGE", "_MSG_SIZE_TOO_LARGE", "INVALID_RECORD", "CORRUPT_MESSAGE", "_INVALID_ARG"}
 )
@@ -48,7 +65,8 @@ def make_producer(
         "acks": "all",
         "message.timeout.ms": timeout_ms,
         "request.timeout.ms": min(timeout_ms, 5000),
-        "linger.ms": 5,
+        # librdkafka refuses a message timeout not above linger.ms: a tiny budget gets no lingering at all.
+        "linger.ms": min(LINGER_MS, timeout_ms - 1),
         "compression.type": "lz4",
         "socket.keepalive.enable": True,
     }
@@ -62,24 +80,49 @@ class KafkaEventLog:
     max_bytes_per_write = KINESIS_MAX_BYTES_PER_PUT
     permanent_error_codes = PERMANENT_ERROR_CODES
 
-    def __init__(self, producer: Producer, topic: str, *, delivery_timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        producer: Producer,
+        topic: str,
+        *,
+        delivery_timeout_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._producer = producer
         self._topic = topic
         self._flush_timeout = delivery_timeout_seconds + FLUSH_MARGIN_SECONDS
+        self._clock = clock
 
     def write(self, records: Sequence[LogRecord]) -> list[str | None]:
-        pending = object()
-        codes: list[Any] = [pending] * len(records)
+        deadline = self._clock() + self._flush_timeout
+        codes = self._send(records, range(len(records)), self._flush_timeout)
+        refused_batches = [index for index, code in enumerate(codes) if code == BROKER_SIZE_REFUSAL]
+        if len(refused_batches) > 1:
+            for index in refused_batches:  # alone in its batch, a record is refused only for its own size
+                remaining = deadline - self._clock()
+                codes[index] = (
+                    self._send(records, [index], remaining)[0] if remaining > 0 else BATCH_TOO_LARGE
+                )
+        return codes
 
-        def reporter(index: int) -> Any:
+    def _send(self, records: Sequence[LogRecord], indexes: Sequence[int], timeout: float) -> list[str | None]:
+        """Produce `records[i]` for each i in `indexes`, flush for up to `timeout` s; their codes, in order."""
+        pending = object()
+        codes: list[Any] = [pending] * len(indexes)
+
+        def reporter(position: int) -> Any:
             def on_delivery(error: KafkaError | None, _message: Message) -> None:
-                codes[index] = None if error is None else error.name()
+                codes[position] = None if error is None else error.name()
 
             return on_delivery
 
-        for index, record in enumerate(records):
-            codes[index] = self._produce(record, reporter(index)) or pending
-        unsent = self._producer.flush(self._flush_timeout)
+        for position, index in enumerate(indexes):
+            # Only a refusal to queue is recorded here: a report may already have been served (by the poll
+            # that makes room in a full queue), and it must not be overwritten.
+            refusal = self._produce(records[index], reporter(position))
+            if refusal is not None:
+                codes[position] = refusal
+        unsent = self._producer.flush(timeout)
         del unsent  # the records still queued are exactly those without a report: DELIVERY_TIMEOUT below
         return [DELIVERY_TIMEOUT if code is pending else code for code in codes]
 

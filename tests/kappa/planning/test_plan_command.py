@@ -149,3 +149,63 @@ def test_several_bad_arguments_are_reported_together() -> None:
     assert code == 2
     assert "'--avg-event-bytes'" in output
     assert "'--peak-factor'" in output
+
+
+def test_by_default_the_kinesis_estimate_is_followed_by_the_log_backend_comparison() -> None:
+    code, output = run("--events-per-second", "100")
+
+    assert code == 0, output
+    flat = " ".join(output.replace("│", " ").split())
+    assert "Log backend: Kinesis or MSK Serverless" in flat
+    assert "$25.76/month" in flat
+    assert "$665.35/month" in flat
+    assert "Kinesis is cheaper at every rate up to 1,000,000 events/s (1,024 B/event)." in flat
+
+
+def test_kinesis_alone_prints_no_comparison() -> None:
+    code, output = run("--events-per-second", "100", "--log-backend", "kinesis")
+
+    assert code == 0, output
+    assert "Log backend:" not in output
+    assert "$295.15" in output
+
+
+@pytest.mark.parametrize("backend", ["msk", "both"])
+def test_msk_and_both_fit_an_80_column_terminal(backend: str) -> None:
+    code, output = run("--events-per-second", "20000", "--log-backend", backend, columns=80)
+
+    assert code == 0, output
+    assert max(len(line) for line in output.splitlines()) <= 80
+
+
+def test_msk_prices_the_cluster_instead_of_the_streams() -> None:
+    code, output = run("--events-per-second", "100", "--log-backend", "msk")
+
+    assert code == 0, output
+    assert "MSK Serverless log" in output
+    assert "1 cluster × 730 h" in output
+    assert "Kinesis raw stream" not in output
+    assert "raw topic: partitions = max(4 configured" in output
+    assert "$934.74" in output  # $295.15 − $25.76 Kinesis log + $665.35 MSK log
+
+
+def test_json_carries_the_comparison_and_the_crossover() -> None:
+    code, output = run("--events-per-second", "100", "--avg-event-bytes", "100", "--stream-retention-hours",
+                       "168", "--json")  # fmt: skip
+
+    assert code == 0, output
+    document = json.loads(output)
+    assert document["log_backend"] == "kinesis"
+    backends = document["log_backends"]
+    assert backends["cheaper"] == "kinesis"
+    assert backends["crossover"]["events_per_second"] == 37_001
+    assert backends["crossover"]["cheaper_at_low_rates"] == "kinesis"
+    assert next(line["item"] for line in backends["msk"]["log_line_items"]) == "cluster-hours"
+    assert document["capacity"]["msk"]["raw_partitions"] == 4
+
+
+def test_an_unknown_log_backend_is_refused() -> None:
+    code, output = run("--events-per-second", "100", "--log-backend", "kafka")
+
+    assert code == 2
+    assert "'kafka' is not one of 'kinesis', 'msk', 'both'" in " ".join(output.replace("│", " ").split())

@@ -3,7 +3,9 @@
 from tests.lambdas.fanout.webhook_fixtures import (  # noqa: F401
     aws_credentials,
     fanout_env,
+    insights_source,
     lambda_context,
     receiver,
+    subscriber,
     webhook_aws,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -16,7 +18,8 @@ class Answer:
     body: bytes = b"ok"
     delay_seconds: float = 0.0
     hang: bool = False
-    """Never answer (until the receiver stops): the sender must time out."""
+    """Never answer (until the receiver stops): the sender must time out. When the sender gives up and
+    closes the connection, the receiver notes the time in `hang_ups`."""
     drip_seconds: float = 0.0
     """Send the answer one byte at a time with this pause: each read is quick, the whole is not."""
 
@@ -34,6 +37,8 @@ class Receiver:
 
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
+        self.hang_ups: list[float] = []
+        """When each hanging request's connection was closed by the sender (its timeout fired), `time.time()`."""
         self._answers: deque[Answer] = deque([Answer()])
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -51,7 +56,7 @@ class Receiver:
                     )
                 )
                 if answer.hang:
-                    receiver._release.wait(30)
+                    receiver._wait_for_hang_up(self.connection)
                     return
                 if answer.delay_seconds:
                     time.sleep(answer.delay_seconds)
@@ -94,6 +99,23 @@ class Receiver:
         with self._lock:
             self.requests.append(request)
             return self._answers.popleft() if len(self._answers) > 1 else self._answers[0]
+
+    def _wait_for_hang_up(self, connection: socket.socket) -> None:
+        """Hold the request unanswered until the sender closes the connection (noted) or the receiver stops."""
+        deadline = time.monotonic() + 30
+        while not self._release.is_set() and time.monotonic() < deadline:
+            readable, _, _ = select.select([connection], [], [], 0.02)
+            if not readable:
+                continue
+            try:
+                peeked = connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                peeked = b""
+            if not peeked:
+                with self._lock:
+                    self.hang_ups.append(time.time())
+                return
+            self._release.wait(0.02)  # bytes of a next request on this connection: not a hang-up
 
     def stop(self) -> None:
         self._release.set()

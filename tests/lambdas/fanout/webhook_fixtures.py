@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 import orjson
@@ -34,7 +34,7 @@ from lambdas.webhooks_common.signing_secrets import SecretCipher, format_secret,
 from lambdas.webhooks_common.subscriptions import Subscription, SubscriptionStore, new_subscription_id
 from lambdas.webhooks_common.target_policy import TargetPolicy
 from stacks.config import ResourceNames
-from tests.lambdas.fanout.receivers import Receiver
+from tests.lambdas.fanout.receivers import Answer, Receiver
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 REGION = "eu-west-1"
@@ -133,6 +133,61 @@ def receiver() -> Iterator[Callable[[], Receiver]]:
     yield start
     for each in started:
         each.stop()
+
+
+class Subscriber(NamedTuple):
+    """A receiver with an active subscription to it: what most delivery tests arrange first."""
+
+    endpoint: Receiver
+    subscription: Subscription
+    secret: str
+
+
+@pytest.fixture
+def subscriber(webhook_aws: WebhookAws, receiver: Callable[[], Receiver]) -> Callable[..., Subscriber]:
+    """Factory: `gone, subscription, secret = subscriber(Answer(status=410))` starts a receiver scripted with
+    those answers (200 when none) and subscribes it to `event_types` (cart_abandoned unless told)."""
+
+    def make(*answers: Answer, event_types: tuple[str, ...] = ("cart_abandoned",)) -> Subscriber:
+        endpoint = receiver()
+        if answers:
+            endpoint.script(*answers)
+        subscription, secret = webhook_aws.add_subscription(endpoint.url, event_types)
+        return Subscriber(endpoint, subscription, secret)
+
+    return make
+
+
+@dataclass(frozen=True)
+class InsightsSource:
+    """Where the fan-out's batch comes from (the Kinesis stream or the MSK topic): the event Lambda's event
+    source mapping sends, and the `itemIdentifier` it wants back for a failed record."""
+
+    name: str
+    event: Callable[..., dict[str, Any]]
+    failure_identifier: Callable[[dict[str, Any], int], Any]
+
+
+def _kinesis_failure(event: dict[str, Any], index: int) -> Any:
+    return event["Records"][index]["kinesis"]["sequenceNumber"]
+
+
+def _msk_failure(event: dict[str, Any], index: int) -> Any:
+    """Record `index` of `msk_event` (two partitions): partition index % 2, offset 100 + index // 2."""
+    topic = next(iter(event["records"].values()))[0]["topic"]
+    return {"partition": f"{topic}-{index % 2}", "offset": 100 + index // 2}
+
+
+INSIGHTS_SOURCES = {
+    "kinesis": InsightsSource("kinesis", lambda *records: kinesis_event(*records), _kinesis_failure),
+    "msk": InsightsSource("msk", lambda *records: msk_event(*records), _msk_failure),
+}
+
+
+@pytest.fixture(params=sorted(INSIGHTS_SOURCES))
+def insights_source(request: pytest.FixtureRequest) -> InsightsSource:
+    """Each test using it runs once per log backend the fan-out reads (Kinesis, MSK)."""
+    return INSIGHTS_SOURCES[request.param]
 
 
 FAST_RETRIES = "0,0,0,0,0,0,0,0,0"
