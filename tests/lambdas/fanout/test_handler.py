@@ -7,7 +7,6 @@ attempt; the standard schedule and its hops are covered in test_service.py with 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -17,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.kafka_event import KafkaEventR
 from standardwebhooks import Webhook
 
 from lambdas.fanout import handler, runtime
+from lambdas.fanout.delivery import MAX_RESPONSE_BYTES, WebhookSender
 from lambdas.fanout.signing import make_webhook_id
 from lambdas.webhooks_common.delivery_log import DeliveryLog
 from lambdas.webhooks_common.signing_secrets import format_secret, generate_secret
@@ -198,11 +198,22 @@ def test_a_huge_response_body_is_capped_and_the_delivery_still_succeeds(
     fanout_env: dict[str, str],
     subscriber: Callable[..., Subscriber],
     lambda_context: FakeLambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # GIVEN a subscriber answering 200 with an 8 MiB body, and a spy on how much of it the sender read
     chatty, subscription, _ = subscriber(Answer(status=200, body=b"x" * (8 * 1024 * 1024)))
-    started = time.perf_counter()
+    reads: list[tuple[int, str, bool]] = []
+    read_capped = WebhookSender._read_capped
+
+    def spy(sender: WebhookSender, response: Any) -> tuple[int, str, bool]:
+        reads.append(read_capped(sender, response))
+        return reads[-1]
+
+    monkeypatch.setattr(WebhookSender, "_read_capped", spy)
+    # WHEN the insight is delivered
     assert handler.handler(kinesis_event(sample_insight(1)), lambda_context) == {"batchItemFailures": []}
-    assert time.perf_counter() - started < 5
+    # THEN the sender stopped reading at the cap (the rest was never downloaded) and the delivery counts
+    assert [(read, truncated) for read, _, truncated in reads] == [(MAX_RESPONSE_BYTES, True)]
     webhook_id = chatty.requests[0].headers["webhook-id"]
     assert delivered_ids(webhook_aws, subscription.subscription_id, [webhook_id]) == {webhook_id}
 
