@@ -33,7 +33,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from lambdas.webhooks_common import delivery_log, environment, subscriptions
-from stacks.compliance import acknowledge
+from stacks.compliance import acknowledge, nag_arn
 from stacks.config import RETRY_QUEUE_MAX_RECEIVES, DeliveryConfig, ResourceNames
 from stacks.constructs.kafka_log import KafkaLog
 from stacks.constructs.python_function import PythonFunction, PythonFunctionProps
@@ -336,8 +336,7 @@ class DeliveryStack(cdk.Stack):
             current.encryption_key.grant(fanout, "kms:Decrypt")
         acknowledge(
             fanout,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
-            f"{names.insights_stream()}-*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'kinesis', f'stream/{names.insights_stream()}-*')}]",
             "After `kappa cutover` the fan-out consumes the new job version's insights stream, which `kappa "
             "replay` creates at replay time: only this environment's insights streams, read-only.",
         )

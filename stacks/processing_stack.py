@@ -24,7 +24,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from stacks.compliance import acknowledge, logical_id_of
+from stacks.compliance import acknowledge, logical_id_of, nag_arn, nag_pseudo
 from stacks.config import ProcessingConfig, ResourceNames
 from stacks.constructs.event_stream import EventStream, EventStreamProps
 from stacks.constructs.kafka_log import KafkaLog
@@ -314,7 +314,7 @@ class ProcessingStack(cdk.Stack):
         )
         acknowledge(
             role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'ec2', 'network-interface/*')}]",
             "Managed Flink creates and deletes its own network interfaces, whose ids are known only then; "
             "creation is also bound to the log's subnets and client security group.",
         )
@@ -332,7 +332,9 @@ class ProcessingStack(cdk.Stack):
             archive_bucket.encryption_key.grant(role, "kms:Decrypt")
         acknowledge(
             role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{names.archive_bucket('<AWS::AccountId>')}/archive/*]",
+            f"AwsSolutions-IAM5[Resource::"
+            f"{nag_arn(self, 's3', names.archive_bucket(nag_pseudo(self.account, 'AccountId')), regional=False, in_account=False)}"
+            "/archive/*]",
             "Replays read any object under the archive/ prefix (partitioned dt=/hour=); nothing else in the bucket.",
         )
 
@@ -352,8 +354,7 @@ class ProcessingStack(cdk.Stack):
         insights.key.grant(role, "kms:GenerateDataKey")
         acknowledge(
             role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
-            f"{names.insights_stream()}-*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'kinesis', f'stream/{names.insights_stream()}-*')}]",
             "A replayed job version (kappa replay) writes to its own versioned insights stream of this "
             "environment; the streams are created at replay time, so their names are known only by prefix.",
         )
@@ -381,7 +382,7 @@ class ProcessingStack(cdk.Stack):
         )
         acknowledge(
             role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'logs', 'log-group:*')}]",
             "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups; Managed "
             "Flink calls it to validate its CloudWatch logging option.",
         )

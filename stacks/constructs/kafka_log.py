@@ -30,7 +30,7 @@ from aws_cdk import aws_msk as msk
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from stacks.compliance import acknowledge
+from stacks.compliance import acknowledge, nag_arn
 from stacks.config import LambdaConfig, MskConfig, ResourceNames
 from stacks.constructs.python_function import PythonFunction, PythonFunctionProps
 
@@ -248,7 +248,7 @@ class KafkaLog(Construct):
     def nag_arn(self, kind: str, name: str) -> str:
         """How cdk-nag writes `topic_arn`/`group_arn` (in this stack) in finding ids, for acknowledgments."""
         uuid = json.dumps(cdk.Stack.of(self).resolve(self._cluster_uuid), separators=(",", ":"))
-        return f"arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:{kind}/{self.cluster_name}/{uuid}/{name}"
+        return nag_arn(self, "kafka", f"{kind}/{self.cluster_name}/{uuid}/{name}")
 
     def _arn(self, kind: str, name: str) -> str:
         stack = cdk.Stack.of(self)

@@ -111,7 +111,7 @@ def test_replay_of_an_application_on_msk_is_refused_until_supported() -> None:
         "kafka.security": "iam",
     }  # fmt: skip
     # WHEN a replay request is built THEN it is refused, naming the backend and the local alternative
-    with pytest.raises(ReplayError, match="log.backend msk") as refused:
+    with pytest.raises(ReplayError, match=r"log\.backend msk") as refused:
         replay_application_request(
             running, config=CONFIG, job_version="v2", insights_stream_arn="a", source=ReplaySource()
         )
@@ -211,14 +211,16 @@ def test_start_on_msk_is_refused_before_creating_anything(aws) -> None:
     config = load_config(
         {
             "environments": {
-                "dev": {"log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}}
+                "dev": {
+                    "log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}
+                }
             }
         }
     )
     flink = FakeFlink()
     replay = AwsReplay(config, aws["kinesis"], flink, aws["lambda"], ACCOUNT, sleep=lambda _s: None)
     # WHEN a replay starts THEN it is refused and nothing was created
-    with pytest.raises(ReplayError, match="log.backend msk"):
+    with pytest.raises(ReplayError, match=r"log\.backend msk"):
         replay.start("v2", ReplaySource(), progress=lambda _m: None)
     assert flink.calls == []
     assert aws["kinesis"].list_streams()["StreamNames"] == []
