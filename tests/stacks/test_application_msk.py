@@ -193,7 +193,7 @@ def test_flink_role_reads_the_raw_topic_as_its_group_and_writes_insights(outdir:
     (read,) = statements_with(doc, "kafka-cluster:ReadData")
     assert f"/{NAMES.raw_topic}" in json.dumps(read["Resource"])
     (group,) = statements_with(doc, "kafka-cluster:AlterGroup")
-    assert json.dumps(group["Resource"]).endswith(f'/{NAMES.flink_consumer_group("v1")}"]}}')
+    assert json.dumps(group["Resource"]).endswith(f'"/{NAMES.flink_consumer_group("v1")}"]]}}')
     (write,) = statements_with(doc, "kafka-cluster:WriteData")
     assert f"/{NAMES.insights_topic}" in json.dumps(write["Resource"])
 
@@ -256,7 +256,7 @@ def test_fanout_stays_outside_the_vpc_and_its_role_serves_the_mapping(outdir: Pa
     (brokers,) = statements_with(doc, "kafka:GetBootstrapBrokers")
     assert "kafka:DescribeClusterV2" in actions_of(brokers)
     (group,) = statements_with(doc, "kafka-cluster:AlterGroup")
-    assert json.dumps(group["Resource"]).endswith(f'/{NAMES.fanout_consumer_group}"]}}')
+    assert json.dumps(group["Resource"]).endswith(f'"/{NAMES.fanout_consumer_group}"]]}}')
     (network,) = statements_with(doc, "ec2:CreateNetworkInterface")
     assert "ec2:DescribeSubnets" in actions_of(network)
     sends = statements_with(doc, "sqs:SendMessage")
