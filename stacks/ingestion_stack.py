@@ -106,7 +106,8 @@ class IngestionStack(cdk.Stack):
             props=PythonFunctionProps(
                 name="ingest",
                 function_name=names.ingest_function,
-                description="POST /v1/events: validates, enriches and appends events to the raw log",
+                description="POST /v1/events: validates, enriches and appends events to the raw "
+                + ("topic" if self.kafka_log else "stream"),
                 settings=settings.function,
                 build_dir=lambda_build_dir,
                 environment={PUT_RECORDS_TIME_BUDGET_ENV: f"{settings.put_records_time_budget_seconds:g}"},

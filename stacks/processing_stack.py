@@ -78,40 +78,55 @@ def job_property_groups(
     """
     if (kafka is None) == (raw_stream_arn is None or insights_stream_arn is None):
         raise ValueError("job_property_groups needs either both stream ARNs (Kinesis) or `kafka` (MSK)")
+    source, sink = _log_groups(settings, raw_stream_arn, insights_stream_arn, kafka)
     groups: dict[str, dict[str, str]] = {
         "job": {
             "job_version": settings.job_version,
             "python.execution_mode": "thread",
             "checkpoint.interval_ms": str(settings.checkpoint_interval_ms),
         },
+        "source": source,
+        "sink": sink,
         "diagnostics": {"type": "log"},
     }
+    for group_id, properties in settings.job_properties.items():
+        groups[group_id] = {**groups.get(group_id, {}), **properties}
+    groups[RUN_OPTIONS_GROUP] = {"python": PYTHON_ENTRY, "jarfile": CONNECTOR_JAR, "pyFiles": PYTHON_FILES}
+    return groups
+
+
+def _log_groups(
+    settings: ProcessingConfig,
+    raw_stream_arn: str | None,
+    insights_stream_arn: str | None,
+    kafka: KafkaJobLog | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The `source` and `sink` groups for the Kinesis streams or, with `kafka`, the MSK topics."""
     if kafka is None:
-        groups["source"] = {
-            "type": "kinesis",
-            "kinesis.stream_arn": str(raw_stream_arn),
-            "kinesis.start_position": settings.start_position,
-        }
-        groups["sink"] = {"type": "kinesis", "kinesis.stream_arn": str(insights_stream_arn)}
-    else:
-        groups["source"] = {
+        return (
+            {
+                "type": "kinesis",
+                "kinesis.stream_arn": str(raw_stream_arn),
+                "kinesis.start_position": settings.start_position,
+            },
+            {"type": "kinesis", "kinesis.stream_arn": str(insights_stream_arn)},
+        )
+    return (
+        {
             "type": "kafka",
             "kafka.bootstrap_servers": kafka.bootstrap_servers,
             "kafka.topic": kafka.raw_topic,
             "kafka.group_id": kafka.group_id,
             "kafka.start_position": KAFKA_START_POSITIONS[settings.start_position],
             "kafka.security": "iam",
-        }
-        groups["sink"] = {
+        },
+        {
             "type": "kafka",
             "kafka.bootstrap_servers": kafka.bootstrap_servers,
             "kafka.topic": kafka.insights_topic,
             "kafka.security": "iam",
-        }
-    for group_id, properties in settings.job_properties.items():
-        groups[group_id] = {**groups.get(group_id, {}), **properties}
-    groups[RUN_OPTIONS_GROUP] = {"python": PYTHON_ENTRY, "jarfile": CONNECTOR_JAR, "pyFiles": PYTHON_FILES}
-    return groups
+        },
+    )
 
 
 class ProcessingStack(cdk.Stack):

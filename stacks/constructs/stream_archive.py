@@ -213,7 +213,9 @@ class StreamArchive(Construct):
                 "firehose.amazonaws.com",
                 conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
             ),
-            description="Firehose: read the raw events log, write the S3 archive",
+            description="Firehose: read the raw events "
+            + ("topic" if isinstance(source, KafkaArchiveSource) else "stream")
+            + ", write the S3 archive",
         )
         if isinstance(source, KafkaArchiveSource):
             source.log.grant_firehose_source(role, topic=source.topic)
