@@ -516,8 +516,13 @@ class MonitoringStack(cdk.Stack):
             ),
             HopRow(
                 title=f"6 · Webhook fan-out — {r.fanout_function_name}",
-                about="The function reading the insights log. Errors make the event source mapping retry "
-                "and bisect batches; a growing lag means subscribers get insights late.",
+                about=(
+                    "The function reading the insights topic. Errors make the event source mapping retry "
+                    "and bisect batches; a growing consumer lag means subscribers get insights late."
+                    if k
+                    else "The function reading the insights stream. Errors make the event source mapping retry "
+                    "and bisect batches; a growing iterator age means subscribers get insights late."
+                ),
                 graphs=[
                     Graph(
                         title="Errors and throttles",

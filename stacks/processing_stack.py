@@ -185,13 +185,15 @@ class ProcessingStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal("kinesisanalytics.amazonaws.com"),
             description=f"{self.application_name}: read the raw log and archive, write insights, log",
         )
+        # Statement order as before MSK existed, so Kinesis environments' templates did not change.
+        if raw_stream is not None:
+            raw_stream.grant_read(role)
         self._allow_archive_reads(role, names, archive_bucket)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"], resources=[code.bucket.arn_for_objects(code.s3_object_key)]
             )
         )
-        self._allow_logging(role, log_group)
         vpc_configurations = None
         if kafka_log is not None:
             group_id = names.flink_consumer_group(settings.job_version)
@@ -216,13 +218,13 @@ class ProcessingStack(cdk.Stack):
         else:
             assert raw_stream is not None
             assert insights is not None
-            raw_stream.grant_read(role)
             self._allow_insight_writes(role, names, insights)
             groups = job_property_groups(
                 settings,
                 raw_stream_arn=raw_stream.stream_arn,
                 insights_stream_arn=insights.stream.stream_arn,
             )
+        self._allow_logging(role, log_group)
         self.application = flink.CfnApplication(
             self,
             "Application",
