@@ -11,7 +11,9 @@ webhook fan-out) stay outside the VPC.
 
 Granting a function produce/consume rights also sets the environment variables of docs/contract.md
 (`LOG_BACKEND`, `KAFKA_BOOTSTRAP_SERVERS`, `RAW_TOPIC`, `KAFKA_SECURITY`), so the permission and the
-setting cannot drift apart.
+setting cannot drift apart. The other readers get their grants here too: `grant_write` (Flink's sink),
+`grant_event_source` (a Lambda MSK event source mapping) and `grant_firehose_source` (the S3 archive,
+with the cluster policy Firehose's private connection needs).
 """
 
 from __future__ import annotations
