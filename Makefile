@@ -57,8 +57,8 @@ bench: $(STAMP) ## Run the benchmarks under bench/ (results: docs/benchmarks.md)
 build-lambdas: $(STAMP) ## Build the Lambda code assets and dependency layers into build/lambda (needs PyPI)
 	$(BIN)/python -m stacks.lambda_build
 
-synth: $(STAMP) build-lambdas package-flink ## Synthesize the CDK app into cdk.out and run cdk-nag + cfn-lint on it
-	$(BIN)/python app.py
+synth: $(STAMP) build-lambdas package-flink ## Synthesize the CDK app into cdk.out, cdk-nag + cfn-lint (SYNTH_CONTEXT="-c env=dev-msk")
+	$(BIN)/python app.py $(SYNTH_CONTEXT)
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
 package-flink: $(STAMP) ## Build the Managed Flink application zip into build/flink

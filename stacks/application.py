@@ -11,10 +11,10 @@ from typing import Any
 import aws_cdk as cdk
 
 from stacks.compliance import add_compliance_checks
-from stacks.config import CONTEXT_KEYS, AppConfig, ConfigError, load_config
+from stacks.config import CONTEXT_KEYS, AppConfig, load_config
 from stacks.delivery_stack import DeliveryStack
 from stacks.ingestion_stack import IngestionStack
-from stacks.monitoring_stack import MonitoredResources, MonitoringStack
+from stacks.monitoring_stack import MonitoredKafka, MonitoredResources, MonitoringStack
 from stacks.processing_stack import ProcessingStack
 
 
@@ -32,12 +32,6 @@ def build_app(context: dict[str, Any] | None = None, *, outdir: str | Path | Non
 
 def build_stacks(app: cdk.App, config: AppConfig) -> None:
     """Instantiate the stacks of one environment and pass references between them."""
-    if config.on_kafka:
-        # Refuse rather than silently deploy Kinesis for an environment that asked for MSK.
-        raise ConfigError(
-            f"log.backend 'msk' of environment {config.env_name!r} is not wired into the stacks yet: "
-            "only stacks/constructs/kafka_log.py exists (docs/log-backends.md, 'Not wired yet')"
-        )
     env = cdk.Environment(account=config.account, region=config.region)
     names = config.names
     removal = cdk.RemovalPolicy.RETAIN if config.retain_data else cdk.RemovalPolicy.DESTROY
@@ -45,18 +39,28 @@ def build_stacks(app: cdk.App, config: AppConfig) -> None:
         app,
         "Ingestion",
         stack_name=f"{config.prefix}-ingestion",
-        description="Kappa Commerce ingestion: API, ingestion function, raw events stream, S3 archive",
+        description=(
+            "Kappa Commerce ingestion: API, ingestion function, the log (MSK Serverless), S3 archive"
+            if config.on_kafka
+            else "Kappa Commerce ingestion: API, ingestion function, raw events stream, S3 archive"
+        ),
         env=env,
         settings=config.ingestion,
         names=names,
         retain_data=config.retain_data,
         lambda_build_dir=config.lambda_build_dir,
+        log=config.log,
     )
+    kafka_log = ingestion.kafka_log
     processing = ProcessingStack(
         app,
         "Processing",
         stack_name=f"{config.prefix}-processing",
-        description="Kappa Commerce processing: the PyFlink job on Managed Flink and its insights stream",
+        description=(
+            "Kappa Commerce processing: the PyFlink job on Managed Flink, in the log's VPC"
+            if config.on_kafka
+            else "Kappa Commerce processing: the PyFlink job on Managed Flink and its insights stream"
+        ),
         env=env,
         settings=config.processing,
         names=names,
@@ -64,6 +68,7 @@ def build_stacks(app: cdk.App, config: AppConfig) -> None:
         archive_bucket=ingestion.archive_bucket,
         application_package=config.flink_package,
         retain_data=config.retain_data,
+        kafka_log=kafka_log,
     )
     delivery = DeliveryStack(
         app,
@@ -78,6 +83,7 @@ def build_stacks(app: cdk.App, config: AppConfig) -> None:
         api_stage_name=ingestion.api_stage_name,
         retain_data=config.retain_data,
         lambda_build_dir=config.lambda_build_dir,
+        kafka_log=kafka_log,
     )
     MonitoringStack(
         app,
@@ -103,6 +109,18 @@ def build_stacks(app: cdk.App, config: AppConfig) -> None:
             dead_letter_queue_name=names.dead_letter_queue,
             failed_batches_queue_name=names.failed_batches_queue,
             subscriptions_table_name=names.subscriptions_table,
+        ),
+        kafka=(
+            MonitoredKafka(
+                cluster_name=names.kafka_cluster,
+                raw_topic=names.raw_topic,
+                insights_topic=names.insights_topic,
+                flink_consumer_group=names.flink_consumer_group(config.processing.job_version),
+                fanout_consumer_group=names.fanout_consumer_group,
+                lag_threshold_seconds=config.log.msk.consumer_lag_threshold_seconds,
+            )
+            if config.on_kafka
+            else None
         ),
     )
     del delivery  # nothing builds on it yet; kept named for readability

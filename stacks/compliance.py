@@ -32,3 +32,24 @@ def logical_id_of(construct: IConstruct) -> str:
     if not isinstance(resource, cdk.CfnElement):
         raise TypeError(f"{construct.node.path} has no CloudFormation resource of its own")
     return cdk.Stack.of(construct).resolve(resource.logical_id)
+
+
+def nag_arn(
+    scope: IConstruct, service: str, resource: str, *, regional: bool = True, in_account: bool = True
+) -> str:
+    """An ARN of `scope`'s stack as cdk-nag writes it in finding ids: the stack's partition, region and
+    account as literals where the stack knows them (`env` set in cdk.json), `<AWS::Partition>`-style
+    placeholders where they are tokens (environment-agnostic stacks).
+
+    `nag_arn(role, "logs", "log-group:*")` → `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*`
+    in an environment-agnostic stack, `arn:aws:logs:eu-west-1:<AWS::AccountId>:log-group:*` with a region.
+    """
+    stack = cdk.Stack.of(scope)
+    region = nag_pseudo(stack.region, "Region") if regional else ""
+    account = nag_pseudo(stack.account, "AccountId") if in_account else ""
+    return f"arn:{nag_pseudo(stack.partition, 'Partition')}:{service}:{region}:{account}:{resource}"
+
+
+def nag_pseudo(value: str, name: str) -> str:
+    """A pseudo parameter's value as cdk-nag writes it: the literal, or `<AWS::name>` for a token."""
+    return f"<AWS::{name}>" if cdk.Token.is_unresolved(value) else value

@@ -148,6 +148,21 @@ class DeliveryConfig(_Frozen):
     max_concurrency_per_subscriber: int = Field(
         default=4, ge=1, le=64, description="parallel deliveries to one subscriber per invocation"
     )
+    kafka_min_pollers: int = Field(
+        default=1, ge=1, le=200, description="MSK event source mapping: provisioned event pollers, at least"
+    )
+    kafka_max_pollers: int = Field(
+        default=2, ge=1, le=2000, description="MSK event source mapping: provisioned event pollers, at most"
+    )
+
+    @model_validator(mode="after")
+    def _pollers_in_order(self) -> DeliveryConfig:
+        if self.kafka_min_pollers > self.kafka_max_pollers:
+            raise ValueError(
+                f"kafka_min_pollers ({self.kafka_min_pollers}) must not exceed kafka_max_pollers "
+                f"({self.kafka_max_pollers})"
+            )
+        return self
 
     @property
     def retry_queue_visibility_timeout_seconds(self) -> int:

@@ -6,7 +6,12 @@ this stack's own deployment of the stage, so the dependency only points from her
 pattern of CDK's "Breaking up Methods and Resources across Stacks"): the API's stack never refers back,
 and no cycle can form with the stream (processing) → ingestion chain.
 
-The fan-out may also read the other job versions' insights streams (`<prefix>-insights-*`): `kappa replay`
+On `log.backend: msk` the fan-out reads the insights topic through an MSK event source mapping (provisioned
+pollers, which Lambda needs for bisecting, retries, partial batch responses and the on-failure destination on
+Kafka) as consumer group `fanout_consumer_group`; the function itself stays outside the VPC (it calls public
+subscribers), the mapping's pollers run in the cluster's subnets.
+
+On Kinesis the fan-out may also read the other job versions' insights streams (`<prefix>-insights-*`): `kappa replay`
 creates them with the running stream's key and `kappa cutover` moves the fan-out's event source mapping onto
 one (docs/replay.md), so the role must allow it before anyone runs the cut-over.
 """
@@ -28,8 +33,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from lambdas.webhooks_common import delivery_log, environment, subscriptions
-from stacks.compliance import acknowledge
+from stacks.compliance import acknowledge, nag_arn
 from stacks.config import RETRY_QUEUE_MAX_RECEIVES, DeliveryConfig, ResourceNames
+from stacks.constructs.kafka_log import KafkaLog
 from stacks.constructs.python_function import PythonFunction, PythonFunctionProps
 from stacks.lambda_build import DEFAULT_BUILD_DIR
 
@@ -70,14 +76,19 @@ class DeliveryStack(cdk.Stack):
         *,
         settings: DeliveryConfig,
         names: ResourceNames,
-        insights_stream: kinesis.IStream,
+        insights_stream: kinesis.IStream | None,
         api: apigateway.RestApi,
         api_stage_name: str,
         retain_data: bool = False,
         lambda_build_dir: Path = DEFAULT_BUILD_DIR,
+        kafka_log: KafkaLog | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        if (insights_stream is None) == (kafka_log is None):
+            raise ValueError(
+                "DeliveryStack reads exactly one log: give insights_stream (Kinesis) or kafka_log (MSK)"
+            )
         removal = cdk.RemovalPolicy.RETAIN if retain_data else cdk.RemovalPolicy.DESTROY
 
         self.data_key = kms.Key(
@@ -192,21 +203,26 @@ class DeliveryStack(cdk.Stack):
         self.retry_queue.grant_send_messages(fanout)
         self.dead_letter_queue.grant_send_messages(fanout)
 
-        self.fanout.invocable.add_event_source(
-            event_sources.KinesisEventSource(
-                insights_stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=settings.batch_size,
-                parallelization_factor=settings.parallelization_factor,
-                max_batching_window=cdk.Duration.seconds(settings.max_batching_window_seconds),
-                bisect_batch_on_error=True,
-                retry_attempts=settings.max_retry_attempts,
-                max_record_age=cdk.Duration.seconds(settings.max_record_age_seconds),
-                report_batch_item_failures=True,
-                on_failure=event_sources.SqsDlq(self.failed_batches_queue),
+        self.insights_mapping: lambda_.CfnEventSourceMapping | None = None
+        if kafka_log is not None:
+            self.insights_mapping = self._consume_insights_topic(settings, names, kafka_log)
+        else:
+            assert insights_stream is not None
+            self.fanout.invocable.add_event_source(
+                event_sources.KinesisEventSource(
+                    insights_stream,
+                    starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                    batch_size=settings.batch_size,
+                    parallelization_factor=settings.parallelization_factor,
+                    max_batching_window=cdk.Duration.seconds(settings.max_batching_window_seconds),
+                    bisect_batch_on_error=True,
+                    retry_attempts=settings.max_retry_attempts,
+                    max_record_age=cdk.Duration.seconds(settings.max_record_age_seconds),
+                    report_batch_item_failures=True,
+                    on_failure=event_sources.SqsDlq(self.failed_batches_queue),
+                )
             )
-        )
-        self._allow_reading_other_versions_insights(names, insights_stream)
+            self._allow_reading_other_versions_insights(names, insights_stream)
         self.fanout.invocable.add_event_source(
             event_sources.SqsEventSource(
                 self.retry_queue,
@@ -260,10 +276,50 @@ class DeliveryStack(cdk.Stack):
         )
         self.admin_usage_plan.node.add_dependency(self.routes_deployment)
 
-        self._acknowledge_lambda_findings()
+        self._acknowledge_lambda_findings(on_kafka=kafka_log is not None)
         cdk.CfnOutput(self, "AdminApiKeyId", value=self.admin_api_key.key_id)
         cdk.CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
         cdk.CfnOutput(self, "RetryQueueUrl", value=self.retry_queue.queue_url)
+
+    def _consume_insights_topic(
+        self, settings: DeliveryConfig, names: ResourceNames, kafka_log: KafkaLog
+    ) -> lambda_.CfnEventSourceMapping:
+        """The fan-out's MSK event source mapping on the insights topic (L1: the L2 `ManagedKafkaEventSource`
+        has no provisioned pollers, which Lambda requires for bisect, retries and partial failures on Kafka)."""
+        fanout = self.fanout.invocable
+        kafka_log.grant_event_source(self.fanout.function, topic=kafka_log.insights_topic,
+                                     group=names.fanout_consumer_group)  # fmt: skip
+        self.failed_batches_queue.grant_send_messages(self.fanout.function)
+        mapping = lambda_.CfnEventSourceMapping(
+            self,
+            "InsightsTopicMapping",
+            function_name=fanout.function_arn,
+            event_source_arn=kafka_log.cluster_arn,
+            topics=[kafka_log.insights_topic],
+            starting_position="TRIM_HORIZON",
+            batch_size=settings.batch_size,
+            maximum_batching_window_in_seconds=settings.max_batching_window_seconds,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=settings.max_retry_attempts,
+            maximum_record_age_in_seconds=settings.max_record_age_seconds,
+            function_response_types=["ReportBatchItemFailures"],
+            destination_config=lambda_.CfnEventSourceMapping.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventSourceMapping.OnFailureProperty(
+                    destination=self.failed_batches_queue.queue_arn
+                )
+            ),
+            amazon_managed_kafka_event_source_config=lambda_.CfnEventSourceMapping.AmazonManagedKafkaEventSourceConfigProperty(
+                consumer_group_id=names.fanout_consumer_group
+            ),
+            provisioned_poller_config=lambda_.CfnEventSourceMapping.ProvisionedPollerConfigProperty(
+                minimum_pollers=settings.kafka_min_pollers, maximum_pollers=settings.kafka_max_pollers
+            ),
+        )
+        # Lambda checks the role when the mapping is created: the policy first.
+        policy = self.fanout.function.role.node.try_find_child("DefaultPolicy")  # type: ignore[union-attr]
+        if policy is not None:
+            mapping.node.add_dependency(policy)
+        return mapping
 
     def _allow_reading_other_versions_insights(self, names: ResourceNames, current: kinesis.IStream) -> None:
         """Read (as an event source) any insights stream of this environment, and decrypt it: after
@@ -280,8 +336,7 @@ class DeliveryStack(cdk.Stack):
             current.encryption_key.grant(fanout, "kms:Decrypt")
         acknowledge(
             fanout,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
-            f"{names.insights_stream()}-*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'kinesis', f'stream/{names.insights_stream()}-*')}]",
             "After `kappa cutover` the fan-out consumes the new job version's insights stream, which `kappa "
             "replay` creates at replay time: only this environment's insights streams, read-only.",
         )
@@ -338,7 +393,7 @@ class DeliveryStack(cdk.Stack):
             self.routes_deployment.node.add_dependency(method)
         return methods
 
-    def _acknowledge_lambda_findings(self) -> None:
+    def _acknowledge_lambda_findings(self, *, on_kafka: bool) -> None:
         for function in (self.fanout, self.api_function):
             _drop_redundant_role_dependency(function.function)
             acknowledge(
@@ -349,7 +404,13 @@ class DeliveryStack(cdk.Stack):
             acknowledge(
                 function,
                 "AwsSolutions-IAM5[Resource::*]",
-                "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (active tracing).",
+                "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (active tracing)."
+                + (
+                    " The MSK event source mapping's pollers need EC2 Describe* and network-interface actions in "
+                    "the cluster's VPC, which EC2 does not scope to resources (Lambda developer guide)."
+                    if on_kafka and function is self.fanout
+                    else ""
+                ),
             )
             acknowledge(
                 function,

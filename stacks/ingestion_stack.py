@@ -1,9 +1,11 @@
-"""The ingestion stack: how every event enters the Kappa log (API → function → raw stream → S3 archive).
+"""The ingestion stack: how every event enters the Kappa log (API → function → raw log → S3 archive).
 
-Exposes what the other stacks build on: `raw_stream` (+ `raw_stream_key`), `archive_bucket`, `api`,
-`ingest_function` and the producers' `api_keys`; and, for stacks that watch by name, the physical names
-`api_name`, `api_stage_name`, `ingest_function_name`, `raw_stream_name`, `delivery_stream_name`,
-`archive_bucket_name`.
+The log is a Kinesis stream (default) or, with `log.backend: msk`, the `KafkaLog` (MSK Serverless in its own
+VPC, raw and insights topics): the ingest function then runs in the log's VPC and the archive's Firehose
+reads the raw topic. Exposes what the other stacks build on: `raw_stream` (+ `raw_stream_key`; None on msk),
+`kafka_log` (None on kinesis), `archive_bucket`, `api`, `ingest_function` and the producers' `api_keys`;
+and, for stacks that watch by name, the physical names `api_name`, `api_stage_name`, `ingest_function_name`,
+`raw_stream_name`, `delivery_stream_name`, `archive_bucket_name`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.compliance import acknowledge
-from stacks.config import IngestionConfig, ResourceNames
+from stacks.config import IngestionConfig, LogConfig, ResourceNames
 from stacks.constructs.event_stream import EventStream, EventStreamProps
 from stacks.constructs.ingestion_api import IngestionApi, IngestionApiProps
+from stacks.constructs.kafka_log import KafkaLog, KafkaLogProps
 from stacks.constructs.python_function import PythonFunction, PythonFunctionProps
-from stacks.constructs.stream_archive import StreamArchive, StreamArchiveProps
+from stacks.constructs.stream_archive import KafkaArchiveSource, StreamArchive, StreamArchiveProps
 
 # Environment variables of the ingestion function (read by lambdas/ingest/settings.py).
 RAW_STREAM_NAME_ENV = "RAW_STREAM_NAME"
@@ -40,6 +43,7 @@ class IngestionStack(cdk.Stack):
         names: ResourceNames,
         retain_data: bool,
         lambda_build_dir: Path,
+        log: LogConfig | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -48,25 +52,45 @@ class IngestionStack(cdk.Stack):
         self.template_options.metadata = {"cfn-lint": {"config": {"ignore_checks": ["W3005"]}}}
         data_removal = cdk.RemovalPolicy.RETAIN if retain_data else cdk.RemovalPolicy.DESTROY
 
-        raw = EventStream(
-            self,
-            "RawEvents",
-            props=EventStreamProps(
-                stream_name=names.raw_stream,
-                settings=settings.raw_stream,
-                removal_policy=data_removal,
-                description="raw behaviour events, the Kappa log",
-            ),
-        )
-        self.raw_stream: kinesis.Stream = raw.stream
-        self.raw_stream_key: kms.Key = raw.key
-        self.raw_events = raw
+        log = log or LogConfig()
+        self.kafka_log: KafkaLog | None = None
+        self.raw_events: EventStream | None = None
+        self.raw_stream: kinesis.Stream | None = None
+        self.raw_stream_key: kms.Key | None = None
+        archive_source: kinesis.IStream | KafkaArchiveSource
+        if log.backend == "msk":
+            self.kafka_log = KafkaLog(
+                self,
+                "Log",
+                props=KafkaLogProps(
+                    names=names,
+                    settings=log.msk,
+                    lambda_build_dir=lambda_build_dir,
+                    removal_policy=data_removal,
+                ),
+            )
+            archive_source = KafkaArchiveSource(log=self.kafka_log, topic=self.kafka_log.raw_topic)
+        else:
+            raw = EventStream(
+                self,
+                "RawEvents",
+                props=EventStreamProps(
+                    stream_name=names.raw_stream,
+                    settings=settings.raw_stream,
+                    removal_policy=data_removal,
+                    description="raw behaviour events, the Kappa log",
+                ),
+            )
+            self.raw_stream = raw.stream
+            self.raw_stream_key = raw.key
+            self.raw_events = raw
+            archive_source = raw.stream
 
         archive = StreamArchive(
             self,
             "Archive",
             props=StreamArchiveProps(
-                source=raw.stream,
+                source=archive_source,
                 delivery_stream_name=names.raw_archive_delivery_stream,
                 bucket_name=names.archive_bucket(self.account),
                 settings=settings.archive,
@@ -82,14 +106,27 @@ class IngestionStack(cdk.Stack):
             props=PythonFunctionProps(
                 name="ingest",
                 function_name=names.ingest_function,
-                description="POST /v1/events: validates, enriches and appends events to the raw stream",
+                description="POST /v1/events: validates, enriches and appends events to the raw "
+                + ("topic" if self.kafka_log else "stream"),
                 settings=settings.function,
                 build_dir=lambda_build_dir,
                 environment={PUT_RECORDS_TIME_BUDGET_ENV: f"{settings.put_records_time_budget_seconds:g}"},
                 removal_policy=data_removal,
+                vpc=self.kafka_log.vpc if self.kafka_log else None,
+                security_groups=(self.kafka_log.client_security_group,) if self.kafka_log else (),
             ),
         )
-        raw.grant_write_to(ingest.function, env_var=RAW_STREAM_NAME_ENV)
+        if self.kafka_log is not None:
+            self.kafka_log.grant_produce(ingest.function, topic=self.kafka_log.raw_topic)
+            acknowledge(
+                ingest.function,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]",
+                "AWSLambdaVPCAccessExecutionRole only manages the function's own network interfaces in the "
+                "log's VPC (it produces to MSK Serverless, reachable only from inside).",
+            )
+        else:
+            assert self.raw_events is not None
+            self.raw_events.grant_write_to(ingest.function, env_var=RAW_STREAM_NAME_ENV)
         self.ingest_function: lambda_.Function = ingest.function
         self.ingest = ingest
         acknowledge(
@@ -108,7 +145,7 @@ class IngestionStack(cdk.Stack):
             ingest.function,
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, so active "
-            "tracing needs Resource *; the stream and key permissions name their resources.",
+            "tracing needs Resource *; the log (stream and key, or topic) permissions name their resources.",
         )
 
         api = IngestionApi(
@@ -136,7 +173,11 @@ class IngestionStack(cdk.Stack):
         self.archive_bucket_name = names.archive_bucket(self.account)
 
         cdk.CfnOutput(self, "EventsUrl", value=api.events_url, description="POST events here")
-        cdk.CfnOutput(self, "RawStreamName", value=raw.stream.stream_name)
+        if self.raw_stream is not None:
+            cdk.CfnOutput(self, "RawStreamName", value=self.raw_stream.stream_name)
+        if self.kafka_log is not None:
+            cdk.CfnOutput(self, "KafkaClusterArn", value=self.kafka_log.cluster_arn)
+            cdk.CfnOutput(self, "RawTopic", value=self.kafka_log.raw_topic)
         cdk.CfnOutput(self, "ArchiveBucketName", value=archive.bucket.bucket_name)
         for producer, key in api.api_keys.items():
             cdk.CfnOutput(

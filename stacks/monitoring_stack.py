@@ -35,6 +35,7 @@ Wiring it in `stacks/application.py` (the lead's job) looks like::
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import aws_cdk as cdk
@@ -49,11 +50,12 @@ from stacks.constructs.dashboard_rows import Graph, HopRow, add_hop_rows
 from stacks.constructs.pipeline_metrics import (
     DELIVERY_OUTCOMES,
     FIVE_MINUTES,
+    MonitoredKafka,
     MonitoredResources,
     PipelineMetrics,
 )
 
-__all__ = ["MonitoredResources", "MonitoringStack"]
+__all__ = ["MonitoredKafka", "MonitoredResources", "MonitoringStack"]
 
 RUNBOOK = "docs/monitoring.md"
 DEFAULT_FIREHOSE_FRESHNESS_THRESHOLD = cdk.Duration.minutes(15)
@@ -78,11 +80,13 @@ class MonitoringStack(cdk.Stack):
         name_prefix: str,
         firehose_freshness_threshold: cdk.Duration = DEFAULT_FIREHOSE_FRESHNESS_THRESHOLD,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.DESTROY,
+        kafka: MonitoredKafka | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
         self.resources = resources
+        self.kafka = kafka
         self.name_prefix = name_prefix
         self.firehose_freshness_threshold = firehose_freshness_threshold
         self.metrics = PipelineMetrics(resources)
@@ -130,40 +134,43 @@ class MonitoringStack(cdk.Stack):
             about=f"More than {self.config.api_5xx_rate_threshold:.1%} of ingestion API requests fail with 5xx "
             "(503 = the raw stream refused events after retries) in 3 of the last 5 minutes.",
         )
-        # Kinesis publishes nothing for a stream nobody writes to: nothing written, nothing throttled.
-        self._alarm(
-            "raw-stream-write-throttles",
-            m.stream(r.raw_stream_name, "WriteProvisionedThroughputExceeded"),
-            threshold=0,
-            periods=5,
-            datapoints=3,
-            missing=MISSING_IS_OK,
-            about="Writes to the raw stream are throttled in 3 of the last 5 minutes: ingestion retries, "
-            "then answers 503. Add shards (or switch to on-demand).",
-        )
-        # The Flink job is the raw stream's only reader that users depend on: no lag data means it is
-        # not reading at all (stopped, or RUNNING with a job that failed to start), which hurts as much.
-        self._alarm(
-            "raw-stream-processing-lag",
-            m.flink_source_lag(),
-            threshold=lag_ms,
-            periods=5,
-            datapoints=3,
-            missing=MISSING_IS_BAD,
-            about=f"The Flink job is more than {self.config.iterator_age_threshold_seconds} s behind the raw "
-            "stream (millisBehindLatest) in 3 of the last 5 minutes, or reports no lag at all.",
-        )
-        # IteratorAge exists only while the event source mapping invokes; no insights, no age.
-        self._alarm(
-            "insights-delivery-lag",
-            m.function(r.fanout_function_name, "IteratorAge", "Maximum"),
-            threshold=lag_ms,
-            periods=5,
-            datapoints=3,
-            missing=MISSING_IS_OK,
-            about=f"The webhook fan-out is more than {self.config.iterator_age_threshold_seconds} s behind the "
-            "insights stream (Lambda IteratorAge) in 3 of the last 5 minutes.",
-        )
+        if self.kafka is not None:
+            self._add_kafka_lag_alarms(self.kafka)
+        else:
+            # Kinesis publishes nothing for a stream nobody writes to: nothing written, nothing throttled.
+            self._alarm(
+                "raw-stream-write-throttles",
+                m.stream(r.raw_stream_name, "WriteProvisionedThroughputExceeded"),
+                threshold=0,
+                periods=5,
+                datapoints=3,
+                missing=MISSING_IS_OK,
+                about="Writes to the raw stream are throttled in 3 of the last 5 minutes: ingestion retries, "
+                "then answers 503. Add shards (or switch to on-demand).",
+            )
+            # The Flink job is the raw stream's only reader that users depend on: no lag data means it is
+            # not reading at all (stopped, or RUNNING with a job that failed to start), which hurts as much.
+            self._alarm(
+                "raw-stream-processing-lag",
+                m.flink_source_lag(),
+                threshold=lag_ms,
+                periods=5,
+                datapoints=3,
+                missing=MISSING_IS_BAD,
+                about=f"The Flink job is more than {self.config.iterator_age_threshold_seconds} s behind the raw "
+                "stream (millisBehindLatest) in 3 of the last 5 minutes, or reports no lag at all.",
+            )
+            # IteratorAge exists only while the event source mapping invokes; no insights, no age.
+            self._alarm(
+                "insights-delivery-lag",
+                m.function(r.fanout_function_name, "IteratorAge", "Maximum"),
+                threshold=lag_ms,
+                periods=5,
+                datapoints=3,
+                missing=MISSING_IS_OK,
+                about=f"The webhook fan-out is more than {self.config.iterator_age_threshold_seconds} s behind the "
+                "insights stream (Lambda IteratorAge) in 3 of the last 5 minutes.",
+            )
         # A stopped application publishes no metrics at all: treat silence as down.
         self._alarm(
             "flink-downtime",
@@ -240,6 +247,37 @@ class MonitoringStack(cdk.Stack):
             "for 10 minutes: the S3 archive (the replay source) is not being written.",
         )
 
+    def _add_kafka_lag_alarms(self, kafka: MonitoredKafka) -> None:
+        """On MSK: how far the two consumer groups users depend on are behind (EstimatedMaxTimeLag, s).
+
+        MSK publishes a group's lag only while it has committed offsets (STABLE or EMPTY): before the first
+        commit, or for a group that never existed, there is no data, so missing data is not a breach here
+        (a stopped Flink job is `flink-downtime`'s job; a fan-out that stopped committing keeps its last
+        lag, which grows)."""
+        m = self.metrics
+        threshold = kafka.lag_threshold_seconds
+        self._alarm(
+            "raw-topic-processing-lag",
+            m.kafka_lag(kafka.cluster_name, kafka.flink_consumer_group, kafka.raw_topic),
+            threshold=threshold,
+            periods=5,
+            datapoints=3,
+            missing=MISSING_IS_OK,
+            about=f"The Flink job (consumer group {kafka.flink_consumer_group}) is more than {threshold} s "
+            f"behind the raw topic {kafka.raw_topic} (MSK EstimatedMaxTimeLag) in 3 of the last 5 minutes.",
+        )
+        self._alarm(
+            "insights-topic-delivery-lag",
+            m.kafka_lag(kafka.cluster_name, kafka.fanout_consumer_group, kafka.insights_topic),
+            threshold=threshold,
+            periods=5,
+            datapoints=3,
+            missing=MISSING_IS_OK,
+            about=f"The webhook fan-out (consumer group {kafka.fanout_consumer_group}) is more than {threshold} s "
+            f"behind the insights topic {kafka.insights_topic} (MSK EstimatedMaxTimeLag) in 3 of the last 5 "
+            "minutes.",
+        )
+
     def _alarm(
         self,
         name: str,
@@ -276,7 +314,36 @@ class MonitoringStack(cdk.Stack):
         lag_line = cw.HorizontalAnnotation(
             value=self.config.iterator_age_threshold_seconds * 1000, label="alarm", color=cw.Color.RED
         )
-        return [
+        k = self.kafka
+        flink_lag = (
+            Graph(
+                title="Behind the raw topic (s)",
+                left=[
+                    m.kafka_lag(k.cluster_name, k.flink_consumer_group, k.raw_topic, label="estimated max")
+                ],
+                thresholds=[self._kafka_lag_line(k)],
+            )
+            if k
+            else Graph(title="Behind the raw stream (ms)", left=[m.flink_source_lag()], thresholds=[lag_line])
+        )
+        fanout_lag = (
+            Graph(
+                title="Behind the insights topic (s)",
+                left=[
+                    m.kafka_lag(
+                        k.cluster_name, k.fanout_consumer_group, k.insights_topic, label="estimated max"
+                    )
+                ],
+                thresholds=[self._kafka_lag_line(k)],
+            )
+            if k
+            else Graph(
+                title="Iterator age (ms)",
+                left=[m.function(r.fanout_function_name, "IteratorAge", "Maximum", "iterator age")],
+                thresholds=[lag_line],
+            )
+        )
+        rows = [
             HopRow(
                 title=f"1 · Ingestion API — {r.api_name} / {r.api_stage}",
                 about="Producers' requests. 4xx are producer mistakes (bad key, schema, size); 5xx are ours.",
@@ -401,9 +468,7 @@ class MonitoringStack(cdk.Stack):
                         title="Checkpoint duration (ms)",
                         left=[m.flink("lastCheckpointDuration", label="last")],
                     ),
-                    Graph(
-                        title="Behind the raw stream (ms)", left=[m.flink_source_lag()], thresholds=[lag_line]
-                    ),
+                    flink_lag,
                     Graph(
                         title="Back pressure (ms/s, per task)",
                         left=[m.flink_search("backPressuredTimeMsPerSecond")],
@@ -451,8 +516,13 @@ class MonitoringStack(cdk.Stack):
             ),
             HopRow(
                 title=f"6 · Webhook fan-out — {r.fanout_function_name}",
-                about="The function reading the insights stream. Errors make the event source mapping retry "
-                "and bisect batches; a growing iterator age means subscribers get insights late.",
+                about=(
+                    "The function reading the insights topic. Errors make the event source mapping retry "
+                    "and bisect batches; a growing consumer lag means subscribers get insights late."
+                    if k
+                    else "The function reading the insights stream. Errors make the event source mapping retry "
+                    "and bisect batches; a growing iterator age means subscribers get insights late."
+                ),
                 graphs=[
                     Graph(
                         title="Errors and throttles",
@@ -469,11 +539,7 @@ class MonitoringStack(cdk.Stack):
                             m.function(r.fanout_function_name, "Duration", "Maximum", "max"),
                         ],
                     ),
-                    Graph(
-                        title="Iterator age (ms)",
-                        left=[m.function(r.fanout_function_name, "IteratorAge", "Maximum", "iterator age")],
-                        thresholds=[lag_line],
-                    ),
+                    fanout_lag,
                     Graph(
                         title="Concurrency",
                         left=[
@@ -617,3 +683,77 @@ class MonitoringStack(cdk.Stack):
                 ],
             ),
         ]
+        if k is not None:
+            # The Kinesis rows (3 raw stream, 5 insights stream) become one MSK row in place of row 3.
+            rows = [row for row in rows if not row.title.startswith(("3 ·", "5 ·"))]
+            rows.insert(2, self._kafka_row(k))
+            rows = [
+                dataclasses.replace(row, title=f"{number} ·{row.title.split('·', 1)[1]}")
+                for number, row in enumerate(rows, start=1)
+            ]
+        return rows
+
+    def _kafka_lag_line(self, kafka: MonitoredKafka) -> cw.HorizontalAnnotation:
+        return cw.HorizontalAnnotation(value=kafka.lag_threshold_seconds, label="alarm", color=cw.Color.RED)
+
+    def _kafka_row(self, k: MonitoredKafka) -> HopRow:
+        m = self.metrics
+        return HopRow(
+            title=f"3 · The log on MSK Serverless — {k.cluster_name}: {k.raw_topic}, {k.insights_topic}",
+            about="What enters the raw topic and the insights topic, and how far their consumer groups are "
+            "behind (MSK publishes a group's lag once it has committed offsets). MSK Serverless throttles a "
+            "cluster above 200 MiB/s in or 400 MiB/s out (and 5 MiB/s in per partition): add partitions early.",
+            graphs=[
+                Graph(
+                    title="Raw topic in (bytes/s)",
+                    left=[
+                        m.kafka_topic(k.cluster_name, k.raw_topic, "BytesInPerSec", "Average", "bytes in/s")
+                    ],
+                    right=[
+                        m.kafka_topic(
+                            k.cluster_name, k.raw_topic, "MessagesInPerSec", "Average", "messages/s"
+                        )
+                    ],
+                    right_label="messages/s",
+                ),
+                Graph(
+                    title="Insights topic in (bytes/s)",
+                    left=[
+                        m.kafka_topic(
+                            k.cluster_name, k.insights_topic, "BytesInPerSec", "Average", "bytes in/s"
+                        )
+                    ],
+                    right=[
+                        m.kafka_topic(
+                            k.cluster_name, k.insights_topic, "BytesOutPerSec", "Average", "bytes out/s"
+                        )
+                    ],
+                    right_label="bytes out/s",
+                ),
+                Graph(
+                    title="Consumer lag (s, estimated max)",
+                    left=[
+                        m.kafka_lag(k.cluster_name, k.flink_consumer_group, k.raw_topic, label="Flink job"),
+                        m.kafka_lag(
+                            k.cluster_name, k.fanout_consumer_group, k.insights_topic, label="fan-out"
+                        ),
+                    ],
+                    thresholds=[self._kafka_lag_line(k)],
+                ),
+                Graph(
+                    title="Consumer lag (records, max offset lag)",
+                    left=[
+                        m.kafka_lag(
+                            k.cluster_name, k.flink_consumer_group, k.raw_topic, "MaxOffsetLag", "Flink job"
+                        ),
+                        m.kafka_lag(
+                            k.cluster_name,
+                            k.fanout_consumer_group,
+                            k.insights_topic,
+                            "MaxOffsetLag",
+                            "fan-out",
+                        ),
+                    ],
+                ),
+            ],
+        )

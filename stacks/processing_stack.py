@@ -1,13 +1,16 @@
 """The processing stack: the PyFlink job on Managed Service for Apache Flink and the insights stream it writes.
 
-Exposes `insights_stream` (+ `insights_key`) for the delivery stack, and `application_name` /
-`insights_stream_name` for stacks that watch by name. The job reads its settings from the property
+On `log.backend: msk` the job runs in the log's VPC (its subnets and client security group), reads the raw
+topic as consumer group `flink_consumer_group(job_version)` and writes the insights topic: no insights
+stream then. Exposes `insights_stream` (+ `insights_key`; None on msk) for the delivery stack, and
+`application_name` / `insights_stream_name` for stacks that watch by name. The job reads its settings from the property
 groups built here (`job`, `source`, `sink`, `diagnostics`, `analytics`: the shape `flink_app/settings.py`
 reads), so the stack and the job cannot disagree on a key without a test failing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -15,14 +18,16 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kinesisanalyticsv2 as flink
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from stacks.compliance import acknowledge, logical_id_of
+from stacks.compliance import acknowledge, logical_id_of, nag_arn, nag_pseudo
 from stacks.config import ProcessingConfig, ResourceNames
 from stacks.constructs.event_stream import EventStream, EventStreamProps
+from stacks.constructs.kafka_log import KafkaLog
 
 PYTHON_ENTRY: Final = "main.py"
 CONNECTOR_JAR: Final = "lib/kappa-flink-connectors.jar"
@@ -31,30 +36,97 @@ PYTHON_FILES: Final = "lib/python"
 """The zip's directory holding flink_app, events and their 3.12 wheels; pyFiles ships it to the Python UDF
 workers (the job's UDFs live in flink_app, not in main.py)."""
 RUN_OPTIONS_GROUP: Final = "kinesis.analytics.flink.run.options"
+KAFKA_START_POSITIONS: Final = {
+    "TRIM_HORIZON": "GROUP_OFFSETS",
+    "LATEST": "LATEST",
+    "AT_TIMESTAMP": "TIMESTAMP",
+}
+"""`processing.start_position` (Kinesis words) on Kafka: TRIM_HORIZON becomes the group's committed offsets,
+which start at the earliest offset while the group has none (docs/contract.md); AT_TIMESTAMP needs
+`kafka.start_timestamp` in `processing.job_properties.source`."""
+FLINK_VPC_DESCRIBE_ACTIONS: Final = (
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+)
+"""Managed Flink in a VPC (developer guide, "VPC application permissions"): EC2's Describe* actions support
+no resource-level permissions."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KafkaJobLog:
+    """Where the job reads and writes when the log is MSK (the contract's `source`/`sink` kafka groups)."""
+
+    bootstrap_servers: str
+    raw_topic: str
+    insights_topic: str
+    group_id: str
 
 
 def job_property_groups(
-    settings: ProcessingConfig, *, raw_stream_arn: str, insights_stream_arn: str
+    settings: ProcessingConfig,
+    *,
+    raw_stream_arn: str | None = None,
+    insights_stream_arn: str | None = None,
+    kafka: KafkaJobLog | None = None,
 ) -> dict[str, dict[str, str]]:
-    """The job's property groups for Managed Flink: defaults from config, `job_properties` merged on top."""
+    """The job's property groups for Managed Flink: defaults from config, `job_properties` merged on top.
+
+    Give the Kinesis stream ARNs, or `kafka` (MSK, IAM auth) — not both.
+    """
+    if (kafka is None) == (raw_stream_arn is None or insights_stream_arn is None):
+        raise ValueError("job_property_groups needs either both stream ARNs (Kinesis) or `kafka` (MSK)")
+    source, sink = _log_groups(settings, raw_stream_arn, insights_stream_arn, kafka)
     groups: dict[str, dict[str, str]] = {
         "job": {
             "job_version": settings.job_version,
             "python.execution_mode": "thread",
             "checkpoint.interval_ms": str(settings.checkpoint_interval_ms),
         },
-        "source": {
-            "type": "kinesis",
-            "kinesis.stream_arn": raw_stream_arn,
-            "kinesis.start_position": settings.start_position,
-        },
-        "sink": {"type": "kinesis", "kinesis.stream_arn": insights_stream_arn},
+        "source": source,
+        "sink": sink,
         "diagnostics": {"type": "log"},
     }
     for group_id, properties in settings.job_properties.items():
         groups[group_id] = {**groups.get(group_id, {}), **properties}
     groups[RUN_OPTIONS_GROUP] = {"python": PYTHON_ENTRY, "jarfile": CONNECTOR_JAR, "pyFiles": PYTHON_FILES}
     return groups
+
+
+def _log_groups(
+    settings: ProcessingConfig,
+    raw_stream_arn: str | None,
+    insights_stream_arn: str | None,
+    kafka: KafkaJobLog | None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The `source` and `sink` groups for the Kinesis streams or, with `kafka`, the MSK topics."""
+    if kafka is None:
+        return (
+            {
+                "type": "kinesis",
+                "kinesis.stream_arn": str(raw_stream_arn),
+                "kinesis.start_position": settings.start_position,
+            },
+            {"type": "kinesis", "kinesis.stream_arn": str(insights_stream_arn)},
+        )
+    return (
+        {
+            "type": "kafka",
+            "kafka.bootstrap_servers": kafka.bootstrap_servers,
+            "kafka.topic": kafka.raw_topic,
+            "kafka.group_id": kafka.group_id,
+            "kafka.start_position": KAFKA_START_POSITIONS[settings.start_position],
+            "kafka.security": "iam",
+        },
+        {
+            "type": "kafka",
+            "kafka.bootstrap_servers": kafka.bootstrap_servers,
+            "kafka.topic": kafka.insights_topic,
+            "kafka.security": "iam",
+        },
+    )
 
 
 class ProcessingStack(cdk.Stack):
@@ -65,13 +137,18 @@ class ProcessingStack(cdk.Stack):
         *,
         settings: ProcessingConfig,
         names: ResourceNames,
-        raw_stream: kinesis.IStream,
+        raw_stream: kinesis.IStream | None,
         archive_bucket: s3.IBucket,
         application_package: Path,
         retain_data: bool,
+        kafka_log: KafkaLog | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        if (raw_stream is None) == (kafka_log is None):
+            raise ValueError(
+                "ProcessingStack reads exactly one log: give raw_stream (Kinesis) or kafka_log (MSK)"
+            )
         if not application_package.is_file():
             raise FileNotFoundError(
                 f"Managed Flink application zip not found at {application_package}: run `make package-flink` first"
@@ -79,19 +156,22 @@ class ProcessingStack(cdk.Stack):
         removal = cdk.RemovalPolicy.RETAIN if retain_data else cdk.RemovalPolicy.DESTROY
         self.application_name = names.flink_application(settings.job_version)
         self.insights_stream_name = names.insights_stream(settings.job_version)
-
-        insights = EventStream(
-            self,
-            "Insights",
-            props=EventStreamProps(
-                stream_name=self.insights_stream_name,
-                settings=settings.insights_stream,
-                removal_policy=removal,
-                description=f"insights of job version {settings.job_version}",
-            ),
-        )
-        self.insights_stream = insights.stream
-        self.insights_key = insights.key
+        self.insights_stream: kinesis.Stream | None = None
+        self.insights_key: kms.Key | None = None
+        insights: EventStream | None = None
+        if kafka_log is None:
+            insights = EventStream(
+                self,
+                "Insights",
+                props=EventStreamProps(
+                    stream_name=self.insights_stream_name,
+                    settings=settings.insights_stream,
+                    removal_policy=removal,
+                    description=f"insights of job version {settings.job_version}",
+                ),
+            )
+            self.insights_stream = insights.stream
+            self.insights_key = insights.key
 
         code = s3_assets.Asset(self, "Code", path=str(application_package))
         log_group = logs.LogGroup(
@@ -105,21 +185,46 @@ class ProcessingStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal("kinesisanalytics.amazonaws.com"),
             description=f"{self.application_name}: read the raw log and archive, write insights, log",
         )
-        raw_stream.grant_read(role)
+        # Statement order as before MSK existed, so Kinesis environments' templates did not change.
+        if raw_stream is not None:
+            raw_stream.grant_read(role)
         self._allow_archive_reads(role, names, archive_bucket)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetObject"], resources=[code.bucket.arn_for_objects(code.s3_object_key)]
             )
         )
-        self._allow_insight_writes(role, names, insights)
+        vpc_configurations = None
+        if kafka_log is not None:
+            group_id = names.flink_consumer_group(settings.job_version)
+            kafka_log.grant_consume(role, topic=kafka_log.raw_topic, group=group_id)
+            kafka_log.grant_write(role, topic=kafka_log.insights_topic)
+            self._allow_vpc_networking(role, kafka_log)
+            groups = job_property_groups(
+                settings,
+                kafka=KafkaJobLog(
+                    bootstrap_servers=kafka_log.bootstrap_servers,
+                    raw_topic=kafka_log.raw_topic,
+                    insights_topic=kafka_log.insights_topic,
+                    group_id=group_id,
+                ),
+            )
+            vpc_configurations = [
+                flink.CfnApplication.VpcConfigurationProperty(
+                    subnet_ids=kafka_log.subnet_ids,
+                    security_group_ids=[kafka_log.client_security_group.security_group_id],
+                )
+            ]
+        else:
+            assert raw_stream is not None
+            assert insights is not None
+            self._allow_insight_writes(role, names, insights)
+            groups = job_property_groups(
+                settings,
+                raw_stream_arn=raw_stream.stream_arn,
+                insights_stream_arn=insights.stream.stream_arn,
+            )
         self._allow_logging(role, log_group)
-
-        groups = job_property_groups(
-            settings,
-            raw_stream_arn=raw_stream.stream_arn,
-            insights_stream_arn=insights.stream.stream_arn,
-        )
         self.application = flink.CfnApplication(
             self,
             "Application",
@@ -168,6 +273,7 @@ class ProcessingStack(cdk.Stack):
                         auto_scaling_enabled=settings.autoscaling,
                     ),
                 ),
+                vpc_configurations=vpc_configurations,
             ),
         )
         # Managed Flink checks the role's permissions (logging, code) when the application is created.
@@ -189,7 +295,46 @@ class ProcessingStack(cdk.Stack):
         )
         logging_option.add_dependency(self.application)
         cdk.CfnOutput(self, "ApplicationName", value=self.application_name)
-        cdk.CfnOutput(self, "InsightsStreamName", value=self.insights_stream_name)
+        if self.insights_stream is not None:
+            cdk.CfnOutput(self, "InsightsStreamName", value=self.insights_stream_name)
+
+    def _allow_vpc_networking(self, role: iam.Role, kafka_log: KafkaLog) -> None:
+        """Managed Flink creates its ENIs in the log's subnets with the client security group (developer
+        guide, "VPC application permissions"); creation is scoped to those subnets and that group."""
+        role.add_to_policy(iam.PolicyStatement(actions=list(FLINK_VPC_DESCRIBE_ACTIONS), resources=["*"]))
+        interfaces = self.format_arn(service="ec2", resource="network-interface", resource_name="*")
+        subnets = [
+            self.format_arn(service="ec2", resource="subnet", resource_name=subnet_id)
+            for subnet_id in kafka_log.subnet_ids
+        ]
+        security_group = self.format_arn(
+            service="ec2",
+            resource="security-group",
+            resource_name=kafka_log.client_security_group.security_group_id,
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateNetworkInterface"], resources=[interfaces, *subnets, security_group]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface"],
+                resources=[interfaces],
+            )
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "EC2 Describe* (VPCs, subnets, security groups, DHCP options, network interfaces) support no "
+            "resource-level permissions; Managed Flink calls them to place the job in the log's VPC.",
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'ec2', 'network-interface/*')}]",
+            "Managed Flink creates and deletes its own network interfaces, whose ids are known only then; "
+            "creation is also bound to the log's subnets and client security group.",
+        )
 
     def _allow_archive_reads(self, role: iam.Role, names: ResourceNames, archive_bucket: s3.IBucket) -> None:
         """Replays read the S3 archive (`archive/` prefix only); by physical name, so no wildcard export."""
@@ -204,7 +349,9 @@ class ProcessingStack(cdk.Stack):
             archive_bucket.encryption_key.grant(role, "kms:Decrypt")
         acknowledge(
             role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{names.archive_bucket('<AWS::AccountId>')}/archive/*]",
+            f"AwsSolutions-IAM5[Resource::"
+            f"{nag_arn(self, 's3', names.archive_bucket(nag_pseudo(self.account, 'AccountId')), regional=False, in_account=False)}"
+            "/archive/*]",
             "Replays read any object under the archive/ prefix (partitioned dt=/hour=); nothing else in the bucket.",
         )
 
@@ -224,8 +371,7 @@ class ProcessingStack(cdk.Stack):
         insights.key.grant(role, "kms:GenerateDataKey")
         acknowledge(
             role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesis:<AWS::Region>:<AWS::AccountId>:stream/"
-            f"{names.insights_stream()}-*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'kinesis', f'stream/{names.insights_stream()}-*')}]",
             "A replayed job version (kappa replay) writes to its own versioned insights stream of this "
             "environment; the streams are created at replay time, so their names are known only by prefix.",
         )
@@ -253,7 +399,7 @@ class ProcessingStack(cdk.Stack):
         )
         acknowledge(
             role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]",
+            f"AwsSolutions-IAM5[Resource::{nag_arn(self, 'logs', 'log-group:*')}]",
             "logs:DescribeLogGroups has no resource-level scoping beyond the account's log groups; Managed "
             "Flink calls it to validate its CloudWatch logging option.",
         )

@@ -59,6 +59,13 @@ ARCHIVE_REPLAY_REFUSED = (
     "reads it in order."
 )
 
+KAFKA_REPLAY_REFUSED = (
+    "the running application reads the raw topic on MSK (log.backend msk): `kappa replay` in AWS supports "
+    "only the Kinesis backend so far (a replayed version there needs its own consumer group and insights "
+    "topic, not built yet; docs/log-backends.md). Replay locally instead: copy the archive into a data "
+    "directory's archive/ folder and run `kappa replay --data-dir`."
+)
+
 
 def replay_application_request(
     template: dict[str, Any],
@@ -81,6 +88,8 @@ def replay_application_request(
     if source.archive:
         raise ReplayError(ARCHIVE_REPLAY_REFUSED)
     raw = dict(groups.get("source", {}))
+    if raw.get("type") == "kafka":
+        raise ReplayError(KAFKA_REPLAY_REFUSED)
     if raw.get("type") != "kinesis":
         raise ReplayError("the running application does not read the raw stream, which a replay in AWS needs")
     raw.pop("kinesis.start_timestamp", None)
@@ -171,6 +180,8 @@ class AwsReplay:
             raise ReplayError(f"{job_version} is the running version; pick a new --job-version")
         if source.archive:
             raise ReplayError(ARCHIVE_REPLAY_REFUSED)
+        if self.config.on_kafka:
+            raise ReplayError(KAFKA_REPLAY_REFUSED)
         try:
             template = self.flink.describe_application(ApplicationName=running)["ApplicationDetail"]
         except self.flink.exceptions.ResourceNotFoundException:

@@ -11,11 +11,14 @@ webhook fan-out) stay outside the VPC.
 
 Granting a function produce/consume rights also sets the environment variables of docs/contract.md
 (`LOG_BACKEND`, `KAFKA_BOOTSTRAP_SERVERS`, `RAW_TOPIC`, `KAFKA_SECURITY`), so the permission and the
-setting cannot drift apart.
+setting cannot drift apart. The other readers get their grants here too: `grant_write` (Flink's sink),
+`grant_event_source` (a Lambda MSK event source mapping) and `grant_firehose_source` (the S3 archive,
+with the cluster policy Firehose's private connection needs).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -29,7 +32,7 @@ from aws_cdk import aws_msk as msk
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from stacks.compliance import acknowledge
+from stacks.compliance import acknowledge, nag_arn
 from stacks.config import LambdaConfig, MskConfig, ResourceNames
 from stacks.constructs.python_function import PythonFunction, PythonFunctionProps
 
@@ -42,6 +45,23 @@ KAFKA_SECURITY_ENV: Final = "KAFKA_SECURITY"
 RAW_TOPIC_ENV: Final = "RAW_TOPIC"
 TOPICS_FUNCTION: Final = LambdaConfig(memory_mb=256, timeout_seconds=120)
 INTERFACE_ENDPOINTS: Final = ("sts", "lambda", "sqs", "xray")
+ESM_NETWORK_ACTIONS: Final = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+"""The Lambda MSK event source mapping's pollers' network interfaces (Lambda developer guide); EC2 supports
+no resource-level permission for the Describe* actions, and the ENIs are created by the service."""
+FIREHOSE_CLUSTER_POLICY_ACTIONS: Final = (
+    "kafka:CreateVpcConnection",
+    "kafka:GetBootstrapBrokers",
+    "kafka:DescribeCluster",
+    "kafka:DescribeClusterV2",
+)
+"""What the Firehose service principal needs in the cluster policy for private bootstrap brokers."""
 AWS_CUSTOM_RESOURCE_SINGLETON: Final = "AWS679f53fac002430cb0da5b7982bd2287"
 """Construct id of the stack-wide function behind every `AwsCustomResource` (fixed in aws-cdk-lib)."""
 
@@ -64,6 +84,7 @@ class KafkaLog(Construct):
         self.raw_topic = names.raw_topic
         self.insights_topic = names.insights_topic
         self.cluster_name = names.kafka_cluster
+        self._firehose_policy: msk.CfnClusterPolicy | None = None
 
         self.vpc = ec2.Vpc(
             self,
@@ -226,6 +247,11 @@ class KafkaLog(Construct):
     def group_arn(self, group: str) -> str:
         return self._arn("group", group)
 
+    def nag_arn(self, kind: str, name: str) -> str:
+        """How cdk-nag writes `topic_arn`/`group_arn` (in this stack) in finding ids, for acknowledgments."""
+        uuid = json.dumps(cdk.Stack.of(self).resolve(self._cluster_uuid), separators=(",", ":"))
+        return nag_arn(self, "kafka", f"{kind}/{self.cluster_name}/{uuid}/{name}")
+
     def _arn(self, kind: str, name: str) -> str:
         stack = cdk.Stack.of(self)
         return (
@@ -234,13 +260,17 @@ class KafkaLog(Construct):
         )
 
     # ------------------------------------------------------------------------------------------ grants
-    def grant_produce(self, function: lambda_.Function, *, topic: str) -> None:
-        """Let `function` write `topic` (Connect, DescribeTopic, WriteData on that topic only) and tell it
-        how to reach the cluster (the contract's environment variables)."""
-        self._allow(function, ["kafka-cluster:Connect"], [self.cluster_arn])
+    def grant_write(self, grantee: iam.IGrantable, *, topic: str) -> None:
+        """Write `topic` (Connect, DescribeTopic, WriteData on that topic only); no settings (e.g. Flink)."""
+        self._allow(grantee, ["kafka-cluster:Connect"], [self.cluster_arn])
         self._allow(
-            function, ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], [self.topic_arn(topic)]
+            grantee, ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"], [self.topic_arn(topic)]
         )
+
+    def grant_produce(self, function: lambda_.Function, *, topic: str) -> None:
+        """Let `function` write `topic` (see `grant_write`) and tell it how to reach the cluster (the
+        contract's environment variables)."""
+        self.grant_write(function, topic=topic)
         function.add_environment(LOG_BACKEND_ENV, "kafka")
         function.add_environment(KAFKA_BOOTSTRAP_SERVERS_ENV, self.bootstrap_servers)
         function.add_environment(RAW_TOPIC_ENV, topic)
@@ -255,6 +285,65 @@ class KafkaLog(Construct):
         self._allow(
             grantee, ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"], [self.group_arn(group)]
         )
+
+    def grant_event_source(self, function: lambda_.IFunction, *, topic: str, group: str) -> None:
+        """What a Lambda MSK event source mapping needs on the function's role (Lambda developer guide,
+        "Amazon MSK ... execution role permissions"): read `topic` as `group`, find the brokers, and manage
+        the pollers' network interfaces in the cluster's VPC (the function itself stays outside it)."""
+        assert function.role is not None
+        role = function.role
+        self.grant_consume(role, topic=topic, group=group)
+        self._allow(role, ["kafka-cluster:DescribeClusterDynamicConfiguration"], [self.cluster_arn])
+        self._allow(role, ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"], [self.cluster_arn])
+        self._allow(role, list(ESM_NETWORK_ACTIONS), ["*"])
+
+    def grant_firehose_source(self, role: iam.IRole, *, topic: str) -> None:
+        """Let Firehose read `topic` with `role` over private connectivity (Firehose developer guide,
+        "Configure source settings for Amazon MSK" and "Grant Firehose access to your private Amazon MSK
+        cluster"): a cluster policy lets the Firehose service create its managed VPC connection, the role
+        finds the brokers and reads the topic; Firehose names its own consumer group, hence `group/.../*`."""
+        if self._firehose_policy is None:
+            stack = cdk.Stack.of(self)
+            self._firehose_policy = msk.CfnClusterPolicy(
+                self,
+                "FirehosePolicy",
+                cluster_arn=self.cluster_arn,
+                policy={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "firehose.amazonaws.com"},
+                            "Action": list(FIREHOSE_CLUSTER_POLICY_ACTIONS),
+                            "Resource": self.cluster_arn,
+                            "Condition": {"StringEquals": {"aws:SourceAccount": stack.account}},
+                        }
+                    ],
+                },
+            )
+        self._allow(
+            role,
+            ["kafka:GetBootstrapBrokers", "kafka:DescribeCluster", "kafka:DescribeClusterV2",
+             "kafka-cluster:Connect"],
+            [self.cluster_arn],
+        )  # fmt: skip
+        self._allow(
+            role,
+            ["kafka-cluster:DescribeTopic", "kafka-cluster:DescribeTopicDynamicConfiguration",
+             "kafka-cluster:ReadData"],
+            [self.topic_arn(topic)],
+        )  # fmt: skip
+        self._allow(role, ["kafka-cluster:DescribeGroup"], [self.group_arn("*")])
+
+    @property
+    def firehose_policy(self) -> msk.CfnClusterPolicy | None:
+        """The cluster policy Firehose's managed VPC connection needs (after `grant_firehose_source`)."""
+        return self._firehose_policy
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        """The isolated subnets clients in the VPC (Lambda, Managed Flink) run in."""
+        return self.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids
 
     @staticmethod
     def _allow(grantee: iam.IGrantable, actions: list[str], resources: list[str]) -> None:

@@ -58,6 +58,30 @@ class MonitoredResources:
                 raise ValueError(f"MonitoredResources.{item.name} must not contain quotes, got {value!r}")
 
 
+@dataclass(frozen=True, kw_only=True)
+class MonitoredKafka:
+    """The MSK Serverless log (`log.backend: msk`): cluster, topics and consumer groups, and the lag alarm
+    threshold (`log.msk.consumer_lag_threshold_seconds`)."""
+
+    cluster_name: str
+    raw_topic: str
+    insights_topic: str
+    flink_consumer_group: str
+    fanout_consumer_group: str
+    lag_threshold_seconds: int
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "lag_threshold_seconds":
+                if not isinstance(value, int) or value < 1:
+                    raise ValueError(
+                        f"MonitoredKafka.lag_threshold_seconds must be >= 1 second, got {value!r}"
+                    )
+            elif not isinstance(value, str) or not value.strip():
+                raise ValueError(f"MonitoredKafka.{item.name} must be a non-empty name, got {value!r}")
+
+
 class PipelineMetrics:
     """Metric factories per hop; each returns `cw.Metric`s or math expressions ready for graphs and alarms."""
 
@@ -229,6 +253,43 @@ class PipelineMetrics:
             statistic=statistic,
             label=label,
             period=FIVE_MINUTES,
+        )
+
+    # MSK Serverless (AWS/Kafka): per topic `Cluster Name` + `Topic`; consumer lag per `Cluster Name` +
+    # `Consumer Group` + `Topic` (published while the group is STABLE or EMPTY, i.e. has committed offsets).
+    def kafka_topic(
+        self,
+        cluster_name: str,
+        topic: str,
+        metric_name: str,
+        statistic: str = "Sum",
+        label: str | None = None,
+    ) -> cw.Metric:
+        return cw.Metric(
+            namespace="AWS/Kafka",
+            metric_name=metric_name,
+            dimensions_map={"Cluster Name": cluster_name, "Topic": topic},
+            statistic=statistic,
+            label=label,
+            period=ONE_MINUTE,
+        )
+
+    def kafka_lag(
+        self,
+        cluster_name: str,
+        group: str,
+        topic: str,
+        metric_name: str = "EstimatedMaxTimeLag",
+        label: str | None = None,
+    ) -> cw.Metric:
+        """`EstimatedMaxTimeLag` (seconds behind the newest record, worst partition) or `MaxOffsetLag`."""
+        return cw.Metric(
+            namespace="AWS/Kafka",
+            metric_name=metric_name,
+            dimensions_map={"Cluster Name": cluster_name, "Consumer Group": group, "Topic": topic},
+            statistic="Maximum",
+            label=label,
+            period=ONE_MINUTE,
         )
 
     # S3 storage metrics: daily, per storage type.

@@ -1,4 +1,5 @@
-"""`StreamArchive`: Firehose copies a Kinesis stream into S3 as GZIP NDJSON, hour by hour (docs/archive-layout.md).
+"""`StreamArchive`: Firehose copies the log (a Kinesis stream or an MSK topic) into S3 as GZIP NDJSON, hour by
+hour (docs/archive-layout.md).
 
 The archive is the replay source beyond the stream's retention, so the bucket is KMS-encrypted,
 versioned, TLS-only, closed to the public and access-logged into its own logs bucket; storage moves to
@@ -22,6 +23,7 @@ from constructs import Construct
 
 from stacks.compliance import acknowledge
 from stacks.config import ArchiveConfig
+from stacks.constructs.kafka_log import KafkaLog
 
 ARCHIVE_ROOT: Final = "archive/"
 ARCHIVE_DATA_PREFIX: Final = "archive/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/"
@@ -38,8 +40,17 @@ NONCURRENT_VERSION_DAYS: Final = 30
 
 
 @dataclass(frozen=True, kw_only=True)
+class KafkaArchiveSource:
+    """An MSK Serverless topic as the archive's source (Firehose `MSKAsSource`, IAM auth, private
+    connectivity through the managed VPC connection Firehose creates; nothing of ours runs in the VPC)."""
+
+    log: KafkaLog
+    topic: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class StreamArchiveProps:
-    source: kinesis.IStream
+    source: kinesis.IStream | KafkaArchiveSource
     delivery_stream_name: str
     bucket_name: str | None = None
     """A fixed physical name for the archive bucket (None: CloudFormation generates one)."""
@@ -134,12 +145,14 @@ class StreamArchive(Construct):
         # The construct's own grants would add s3:DeleteObject* and KMS wildcards to the role; an archive
         # that replays depend on gets exactly what Firehose needs (see `_delivery_role`) and no more.
         fixed_role = self.delivery_role.without_policy_updates()
+        kafka = props.source if isinstance(props.source, KafkaArchiveSource) else None
         self.delivery_stream = firehose.DeliveryStream(
             self,
             "Delivery",
             delivery_stream_name=props.delivery_stream_name,
             role=fixed_role,
-            source=firehose.KinesisStreamSource(props.source),
+            # The L2 knows Kinesis and Direct PUT sources only; an MSK source is set on the L1 below.
+            source=None if kafka else firehose.KinesisStreamSource(props.source),  # type: ignore[arg-type]
             destination=firehose.S3Bucket(
                 self.bucket,
                 role=fixed_role,
@@ -159,17 +172,40 @@ class StreamArchive(Construct):
         # through the RoleARN reference).
         policy = self.delivery_role.node.find_child("DefaultPolicy")
         self.delivery_stream.node.add_dependency(policy)
+        if kafka is not None:
+            self._read_from_kafka(kafka)
         acknowledge(
             self.delivery_stream,
             "AwsSolutions-KDF1",
-            "Firehose rejects server-side encryption when its source is a Kinesis stream: the records are "
-            "encrypted at rest in the source stream and in S3 (both customer-managed KMS keys) and in "
-            "transit by TLS.",
+            "Firehose supports server-side encryption only for Direct PUT sources, not for a Kinesis stream "
+            "or MSK topic: the records are encrypted at rest in the source (KMS) and in S3 (customer-managed "
+            "KMS key) and in transit by TLS.",
         )
         _drop_unused_firehose_cidr_mapping(cdk.Stack.of(self))
 
-    def _delivery_role(self, source: kinesis.IStream) -> iam.Role:
-        """The Firehose role, per the Firehose developer guide's policy for a Kinesis source and S3."""
+    def _read_from_kafka(self, source: KafkaArchiveSource) -> None:
+        """Make the delivery stream an `MSKAsSource` stream reading `source.topic` (IAM auth, private)."""
+        resource = self.delivery_stream.node.default_child
+        assert isinstance(resource, firehose.CfnDeliveryStream)
+        resource.add_property_override("DeliveryStreamType", "MSKAsSource")
+        resource.add_property_override(
+            "MSKSourceConfiguration",
+            {
+                "MSKClusterARN": source.log.cluster_arn,
+                "TopicName": source.topic,
+                "AuthenticationConfiguration": {
+                    "Connectivity": "PRIVATE",
+                    "RoleARN": self.delivery_role.role_arn,
+                },
+            },
+        )
+        # The topic and the cluster policy for Firehose's VPC connection must exist first.
+        self.delivery_stream.node.add_dependency(source.log.topics)
+        if source.log.firehose_policy is not None:
+            self.delivery_stream.node.add_dependency(source.log.firehose_policy)
+
+    def _delivery_role(self, source: kinesis.IStream | KafkaArchiveSource) -> iam.Role:
+        """The Firehose role, per the Firehose developer guide's policy for a Kinesis or MSK source and S3."""
         role = iam.Role(
             self,
             "DeliveryRole",
@@ -177,24 +213,20 @@ class StreamArchive(Construct):
                 "firehose.amazonaws.com",
                 conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
             ),
-            description="Firehose: read the raw events stream, write the S3 archive",
+            description="Firehose: read the raw events "
+            + ("topic" if isinstance(source, KafkaArchiveSource) else "stream")
+            + ", write the S3 archive",
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "kinesis:DescribeStream",
-                    "kinesis:DescribeStreamSummary",
-                    "kinesis:GetShardIterator",
-                    "kinesis:GetRecords",
-                    "kinesis:ListShards",
-                ],
-                resources=[source.stream_arn],
+        if isinstance(source, KafkaArchiveSource):
+            source.log.grant_firehose_source(role, topic=source.topic)
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::{source.log.nag_arn('group', '*')}]",
+                "Firehose reads the topic as a consumer group it names itself; DescribeGroup on this "
+                "cluster's groups only (read-only).",
             )
-        )
-        if source.encryption_key is not None:
-            role.add_to_policy(
-                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[source.encryption_key.key_arn])
-            )
+        else:
+            _allow_kinesis_reads(role, source)
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
@@ -229,6 +261,25 @@ class StreamArchive(Construct):
             "Firehose names every error object itself; the permission is limited to archive-errors/.",
         )
         return role
+
+
+def _allow_kinesis_reads(role: iam.Role, source: kinesis.IStream) -> None:
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=[
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetShardIterator",
+                "kinesis:GetRecords",
+                "kinesis:ListShards",
+            ],
+            resources=[source.stream_arn],
+        )
+    )
+    if source.encryption_key is not None:
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["kms:Decrypt"], resources=[source.encryption_key.key_arn])
+        )
 
 
 def _logical_id(construct: Construct) -> str:

@@ -63,3 +63,18 @@ def test_the_monitoring_stacks_queue_alarms_watch_queues_the_delivery_stack_crea
             ],
         }
         assert {dims[0]["Value"] for dims in watched.values()} <= queues
+
+
+def test_kinesis_environments_have_no_msk_log_and_no_vpc(
+    synthesized_apps: dict[str, tuple[cdk.App, Path]],
+) -> None:
+    # log.backend defaults to kinesis: dev and prod deploy exactly the Kinesis pipeline, nothing of MSK.
+    for _app, outdir in synthesized_apps.values():
+        for stack in STACKS:
+            types = {
+                r["Type"]
+                for r in json.loads((outdir / f"{stack}.template.json").read_text())["Resources"].values()
+            }
+            assert not {t for t in types if t.startswith(("AWS::MSK::", "AWS::EC2::"))}, stack
+        ingestion = json.loads((outdir / "Ingestion.template.json").read_text())["Resources"]
+        assert sum(r["Type"] == "AWS::Kinesis::Stream" for r in ingestion.values()) == 1

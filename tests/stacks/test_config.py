@@ -15,7 +15,7 @@ def test_every_environment_in_cdk_json_is_valid() -> None:
 
 
 def test_unknown_environment_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown environment 'qa'.*dev, prod"):
+    with pytest.raises(ConfigError, match=r"unknown environment 'qa'.*dev, dev-msk, prod"):
         load_config(env_name="qa")
 
 
@@ -120,13 +120,16 @@ def test_kafka_names_share_the_environment_prefix() -> None:
     assert names.fanout_consumer_group == "kappa-dev-webhook-fanout"
 
 
-def test_an_msk_environment_is_refused_until_the_stacks_build_it(tmp_path) -> None:
-    from stacks.application import build_app
+def test_kafka_pollers_must_be_in_order() -> None:
+    # GIVEN more minimum than maximum provisioned pollers for the fan-out's MSK event source mapping
+    context = {"environments": {"dev": {"delivery": {"kafka_min_pollers": 3, "kafka_max_pollers": 2}}}}
+    # WHEN the config loads THEN the error names both settings and values
+    with pytest.raises(ConfigError, match=r"kafka_min_pollers \(3\) must not exceed kafka_max_pollers \(2\)"):
+        load_config(context)
 
-    context = {
-        "environments": {
-            "dev": {"log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}}
-        }
-    }
-    with pytest.raises(ConfigError, match=r"log\.backend 'msk' of environment 'dev' is not wired"):
-        build_app(context, outdir=tmp_path)
+
+def test_the_example_msk_environment_selects_msk_in_its_region() -> None:
+    config = load_config(env_name="dev-msk")
+    assert config.on_kafka
+    assert config.region == "eu-west-1"
+    assert config.log.msk.availability_zones == ("eu-west-1a", "eu-west-1b")

@@ -11,7 +11,13 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from stacks.config import load_config
-from stacks.processing_stack import CONNECTOR_JAR, PYTHON_FILES, RUN_OPTIONS_GROUP, job_property_groups
+from stacks.processing_stack import (
+    CONNECTOR_JAR,
+    PYTHON_FILES,
+    RUN_OPTIONS_GROUP,
+    KafkaJobLog,
+    job_property_groups,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.cdk]
 
@@ -86,6 +92,52 @@ def test_job_properties_from_config_override_the_defaults() -> None:
     groups = job_property_groups(config, raw_stream_arn="raw", insights_stream_arn="out")
     assert groups["analytics"] == {"abandonment.after_minutes": "45"}
     assert groups["source"]["kinesis.stream_arn"] == "raw"
+
+
+def test_kafka_property_groups_follow_the_contract() -> None:
+    # GIVEN the MSK log's endpoints WHEN the groups are built THEN source and sink are the contract's kafka groups
+    config = load_config(env_name="dev").processing
+    log = KafkaJobLog(
+        bootstrap_servers="b-1:9098,b-2:9098", raw_topic="raw", insights_topic="out", group_id="g"
+    )
+    groups = job_property_groups(config, kafka=log)
+    assert groups["source"] == {
+        "type": "kafka", "kafka.bootstrap_servers": "b-1:9098,b-2:9098", "kafka.topic": "raw",
+        "kafka.group_id": "g", "kafka.start_position": "GROUP_OFFSETS", "kafka.security": "iam",
+    }  # fmt: skip
+    assert groups["sink"] == {
+        "type": "kafka", "kafka.bootstrap_servers": "b-1:9098,b-2:9098", "kafka.topic": "out",
+        "kafka.security": "iam",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kinesis_position", "kafka_position"),
+    [("TRIM_HORIZON", "GROUP_OFFSETS"), ("LATEST", "LATEST"), ("AT_TIMESTAMP", "TIMESTAMP")],
+)
+def test_start_position_maps_to_kafka_words(kinesis_position: str, kafka_position: str) -> None:
+    config = load_config(
+        {"environments": {"dev": {"processing": {"start_position": kinesis_position}}}}
+    ).processing
+    log = KafkaJobLog(bootstrap_servers="b:9098", raw_topic="raw", insights_topic="out", group_id="g")
+    assert job_property_groups(config, kafka=log)["source"]["kafka.start_position"] == kafka_position
+
+
+@pytest.mark.parametrize(
+    "logs",
+    [
+        {},
+        {"raw_stream_arn": "raw"},
+        {
+            "raw_stream_arn": "raw",
+            "insights_stream_arn": "out",
+            "kafka": KafkaJobLog(bootstrap_servers="b:9098", raw_topic="r", insights_topic="o", group_id="g"),
+        },
+    ],
+)
+def test_property_groups_need_exactly_one_log(logs: dict) -> None:
+    with pytest.raises(ValueError, match="either both stream ARNs"):
+        job_property_groups(load_config(env_name="dev").processing, **logs)
 
 
 def test_insights_stream_is_versioned_and_encrypted_with_its_own_key(synthesized_apps) -> None:

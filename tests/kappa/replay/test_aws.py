@@ -102,6 +102,22 @@ def test_replay_from_the_archive_is_refused_with_the_reason_and_the_alternatives
     assert "--data-dir" in str(refused.value)
 
 
+def test_replay_of_an_application_on_msk_is_refused_until_supported() -> None:
+    # GIVEN the running application reads the raw topic on MSK (log.backend msk)
+    running = copy.deepcopy(RUNNING)
+    groups = running["ApplicationConfigurationDescription"]["EnvironmentPropertyDescriptions"]
+    groups["PropertyGroupDescriptions"][1]["PropertyMap"] = {
+        "type": "kafka", "kafka.bootstrap_servers": "b:9098", "kafka.topic": "kappa-dev-raw-events",
+        "kafka.security": "iam",
+    }  # fmt: skip
+    # WHEN a replay request is built THEN it is refused, naming the backend and the local alternative
+    with pytest.raises(ReplayError, match=r"log\.backend msk") as refused:
+        replay_application_request(
+            running, config=CONFIG, job_version="v2", insights_stream_arn="a", source=ReplaySource()
+        )
+    assert "--data-dir" in str(refused.value)
+
+
 class FakeFlink:
     """Managed Flink's API as far as replay uses it (moto cannot start applications)."""
 
@@ -188,6 +204,26 @@ def test_start_refuses_an_archive_replay_before_creating_anything(aws) -> None:
     # THEN no stream and no application were created
     assert aws["kinesis"].list_streams()["StreamNames"] == ["kappa-dev-insights-v1"]
     assert "create_application" not in dict(flink.calls)
+
+
+def test_start_on_msk_is_refused_before_creating_anything(aws) -> None:
+    # GIVEN an environment whose log is MSK Serverless
+    config = load_config(
+        {
+            "environments": {
+                "dev": {
+                    "log": {"backend": "msk", "msk": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}
+                }
+            }
+        }
+    )
+    flink = FakeFlink()
+    replay = AwsReplay(config, aws["kinesis"], flink, aws["lambda"], ACCOUNT, sleep=lambda _s: None)
+    # WHEN a replay starts THEN it is refused and nothing was created
+    with pytest.raises(ReplayError, match=r"log\.backend msk"):
+        replay.start("v2", ReplaySource(), progress=lambda _m: None)
+    assert flink.calls == []
+    assert aws["kinesis"].list_streams()["StreamNames"] == []
 
 
 def test_read_insights_returns_one_versions_insights_within_the_event_time_range(aws) -> None:
