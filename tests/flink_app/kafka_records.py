@@ -75,3 +75,16 @@ def read_topic(bootstrap_servers: str, topic: str, *, timeout_s: float = 60) -> 
         return records
     finally:
         consumer.close()
+
+
+def total_end_offset(bootstrap_servers: str, topic: str) -> int:
+    """The sum of the partitions' end offsets: records plus, on a transactional topic, commit/abort markers."""
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": f"test-offsets-{topic}"})
+    try:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in metadata.partitions
+        )
+    finally:
+        consumer.close()

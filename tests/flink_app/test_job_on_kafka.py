@@ -18,13 +18,14 @@ import pytest
 
 from events import format_rfc3339
 from tests.flink_app.jobs import ONE_HOUR_ANALYTICS, JobRun, run_kafka_job
-from tests.flink_app.kafka_records import Record, produce_lines, read_topic
+from tests.flink_app.kafka_records import Record, produce_lines, read_topic, total_end_offset
 
 pytestmark = [pytest.mark.slow, pytest.mark.flink]
 
 RAW_TOPIC = "t-flink-job-raw-events"
 INSIGHTS_TOPIC = "t-flink-job-insights"
 POSITIONS_TOPIC = "t-flink-job-start-positions"
+EXACTLY_ONCE_TOPIC = "t-flink-job-exactly-once-insights"
 
 
 def kafka_source(broker, topic: str, **options: str) -> dict[str, str]:
@@ -179,11 +180,34 @@ def test_group_offsets_start_at_the_earliest_offset_then_resume_where_the_group_
     assert events_read(second) == len(batches.b)
 
 
-def test_earliest_reads_everything_whatever_the_group_committed(
+def test_earliest_reads_everything_whatever_the_group_committed_into_an_exactly_once_sink(
     batches: Batches, kafka_broker, connector_jar: Path, tmp_path: Path
 ) -> None:
-    run = run_from(kafka_broker, connector_jar, tmp_path, group_id="t-positions", start_position="EARLIEST")
+    # GIVEN an exactly-once Kafka sink (transactions committed on checkpoints)
+    kafka_broker.create_topic(EXACTLY_ONCE_TOPIC, partitions=2)
+    sink = {
+        "type": "kafka",
+        "kafka.bootstrap_servers": kafka_broker.bootstrap_servers,
+        "kafka.topic": EXACTLY_ONCE_TOPIC,
+        "kafka.security": "plaintext",
+        "kafka.delivery_guarantee": "exactly-once",
+    }
+    # WHEN the job starts from EARLIEST with the group that has committed everything
+    run_kafka_job(
+        tmp_path,
+        source=kafka_source(kafka_broker, POSITIONS_TOPIC, group_id="t-positions", start_position="EARLIEST"),
+        sink=sink,
+        connector_jar=connector_jar,
+    )
+    # THEN it read both batches, and a read_committed reader sees each insight once
+    records = read_topic(kafka_broker.bootstrap_servers, EXACTLY_ONCE_TOPIC)
+    lines = [record.value.decode() for record in records]
+    run = JobRun(lines=lines, insights=[json.loads(line) for line in lines], late=[], stats=[], seconds=0)
     assert events_read(run) == len(batches.a) + len(batches.b)
+    ids = [insight["insight_id"] for insight in run.insights]
+    assert len(ids) == len(set(ids))
+    # AND the records were written in transactions: their commit markers take offsets too
+    assert total_end_offset(kafka_broker.bootstrap_servers, EXACTLY_ONCE_TOPIC) > len(records)
 
 
 def test_timestamp_starts_at_the_first_record_at_or_after_it(
