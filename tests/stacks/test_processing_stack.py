@@ -10,9 +10,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from stacks.config import load_config
+from flink_app.settings import KafkaSink, KafkaSource, KinesisSink, KinesisSource, settings_from_properties
+from stacks.config import ResourceNames, load_config
 from stacks.processing_stack import (
     CONNECTOR_JAR,
+    KAFKA_START_POSITIONS,
     PYTHON_FILES,
     RUN_OPTIONS_GROUP,
     KafkaJobLog,
@@ -189,3 +191,46 @@ def test_missing_application_zip_is_a_clear_error(tmp_path: Path, all_lambdas_bu
             },
             outdir=tmp_path / "out",
         )
+
+
+@pytest.mark.parametrize("log_backend", ["kinesis", "msk"])
+@pytest.mark.parametrize("start_position", ["TRIM_HORIZON", "LATEST"])
+def test_the_job_accepts_the_property_groups_the_stack_writes(log_backend: str, start_position: str) -> None:
+    # GIVEN the property groups the stack gives the application, on either log
+    config = load_config(
+        {"environments": {"dev": {"processing": {"start_position": start_position}}}}
+    ).processing
+    names = ResourceNames("kappa-dev")
+    logs: dict = (
+        {
+            "raw_stream_arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/kappa-dev-raw-events",
+            "insights_stream_arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/kappa-dev-insights-v1",
+        }
+        if log_backend == "kinesis"
+        else {
+            "kafka": KafkaJobLog(
+                bootstrap_servers="boot-abc.c2.kafka-serverless.eu-west-1.amazonaws.com:9098",
+                raw_topic=names.raw_topic,
+                insights_topic=names.insights_topic,
+                group_id=names.flink_consumer_group("v1"),
+            )
+        }
+    )
+    groups = job_property_groups(config, **logs)
+    # WHEN the job reads them (the one reader of application properties)
+    settings = settings_from_properties(groups)
+    # THEN it accepts every key, and reads and writes the log the stack named
+    if log_backend == "kinesis":
+        assert isinstance(settings.source, KinesisSource)
+        assert isinstance(settings.sink, KinesisSink)
+        assert settings.source.start_position == start_position
+    else:
+        assert isinstance(settings.source, KafkaSource)
+        assert isinstance(settings.sink, KafkaSink)
+        assert (settings.source.topic, settings.source.group_id) == (
+            names.raw_topic,
+            "kappa-dev-analytics-v1",
+        )
+        assert settings.sink.topic == names.insights_topic
+        assert settings.source.security == settings.sink.security == "iam"
+        assert settings.source.start_position == KAFKA_START_POSITIONS[start_position]
