@@ -43,6 +43,10 @@ def nag_arn(
 
     `nag_arn(role, "logs", "log-group:*")` → `arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*`
     in an environment-agnostic stack, `arn:aws:logs:eu-west-1:<AWS::AccountId>:log-group:*` with a region.
+
+    Not for AWS-managed policies: CDK writes their ARNs with the `AWS::Partition` token even when the
+    region is known, so `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/...]` is right in
+    every environment (tests/stacks/test_application_pinned_env.py synthesizes the pinned ones).
     """
     stack = cdk.Stack.of(scope)
     region = nag_pseudo(stack.region, "Region") if regional else ""
