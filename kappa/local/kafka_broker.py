@@ -118,8 +118,13 @@ class KafkaBroker:
 
     @classmethod
     def start(cls, directory: Path, *, port: int = 0, timeout_s: float = START_TIMEOUT_S) -> KafkaBroker:
-        """Format fresh storage under `directory` and start the broker on `port` (0: a free one); wait until it
-        answers metadata requests."""
+        """Start the broker on `port` (0: a free one) with its storage under `directory`; wait until it answers
+        metadata requests.
+
+        Storage formatted by an earlier start is reused as it is (topics, records and committed offsets survive
+        a restart, as the local runtime needs); an empty directory is formatted first. Ports may differ between
+        starts: clients get `bootstrap_servers` anew, and the node's identity lives in the storage.
+        """
         libs = broker_classpath()
         directory.mkdir(parents=True, exist_ok=True)
         port = port or free_port()
@@ -130,18 +135,8 @@ class KafkaBroker:
         )
         (directory / "log4j2.properties").write_text(_LOG4J)
         java = _java_command(libs, directory)
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        formatted = subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        if formatted.returncode != 0:
-            raise KafkaBrokerError(
-                f"formatting the Kafka storage in {directory} failed: {(formatted.stderr or formatted.stdout).strip()[-500:]}"
-            )
+        if not is_formatted(directory):
+            _format_storage(java, directory, properties)
         log = (directory / "broker.log").open("wb")
         process = subprocess.Popen(
             [*java, "kafka.Kafka", str(properties)],
@@ -247,6 +242,26 @@ class KafkaBroker:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def is_formatted(directory: Path) -> bool:
+    """True when `directory` holds storage an earlier start formatted (KRaft writes meta.properties)."""
+    return (directory / "data" / "meta.properties").is_file()
+
+
+def _format_storage(java: list[str], directory: Path, properties: Path) -> None:
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    formatted = subprocess.run(
+        [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if formatted.returncode != 0:
+        raise KafkaBrokerError(
+            f"formatting the Kafka storage in {directory} failed: {(formatted.stderr or formatted.stdout).strip()[-500:]}"
+        )
 
 
 def _java_command(libs: Path, directory: Path) -> list[str]:
