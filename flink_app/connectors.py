@@ -1,10 +1,10 @@
-"""Sources and sinks as Flink SQL DDL, chosen by the settings' type: `files` (local and archive replays) or
-`kinesis` (Managed Flink). Only this module knows connector options; everything between source and sink is
-the same for both.
+"""Sources and sinks as Flink SQL DDL, chosen by the settings' type: `files` (local and archive replays),
+`kafka` (MSK, and the local broker) or `kinesis` (Managed Flink). Only this module knows connector options;
+everything between source and sink is the same for all.
 
 The builders return DDL strings (unit-tested without a cluster); `create_source`/`create_sinks` run them.
-Kinesis tables need `flink-sql-connector-aws-kinesis-streams` (the uber-jar built by `flink_app/pom.xml`);
-it is not on the local classpath, so local runs use `files`.
+Kafka and Kinesis tables need their SQL connectors: the uber-jar built by `flink_app/pom.xml` (Kafka by
+default, Kinesis with the `kinesis` profile). A local run adds it to `pipeline.jars` (flink_app/main.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,16 @@ from flink_app.settings import (
     FilesSink,
     FilesSource,
     JobSettings,
+    KafkaSecurity,
+    KafkaSink,
+    KafkaSource,
     KinesisSink,
     KinesisSource,
+    Sink,
     at_timestamp_for_kinesis,
+    epoch_millis,
 )
-from flink_app.sql import interval
+from flink_app.sql import Insert, interval
 
 if TYPE_CHECKING:
     from pyflink.table import TableEnvironment
@@ -30,6 +35,17 @@ SOURCE_TABLE = "raw_events"
 INSIGHTS_TABLE = "insights_sink"
 LATE_TABLE = "late_events_sink"
 STATS_TABLE = "job_stats_sink"
+
+KAFKA_STARTUP_MODES = {
+    "GROUP_OFFSETS": "group-offsets",
+    "EARLIEST": "earliest-offset",
+    "LATEST": "latest-offset",
+    "TIMESTAMP": "timestamp",
+}
+"""`source.kafka.start_position` → the connector's `scan.startup.mode`."""
+KAFKA_TRANSACTION_TIMEOUT_MS = 900_000
+"""Exactly-once producers' transaction timeout. The connector defaults to 1 h, which brokers refuse above their
+`transaction.max.timeout.ms` (15 min by default, and on MSK): the job would fail at its first transaction."""
 
 # The event contract (events/schemas/event.schema.json) as far as the job reads it. Fields the job does not
 # use (page, search, context, properties, _meta) are not declared: JSON ignores them, with or without `_meta`.
@@ -95,9 +111,47 @@ def source_ddl(settings: JobSettings) -> str:
         }
         if source.start_position == "AT_TIMESTAMP" and source.start_timestamp:
             options["source.init.timestamp"] = at_timestamp_for_kinesis(source.start_timestamp)
+    elif isinstance(source, KafkaSource):
+        options = {**_kafka_source_options(source), **options}
     else:  # pragma: no cover - settings validation makes this unreachable
         raise TypeError(f"unknown source settings {source!r}")
     return f"CREATE TABLE `{SOURCE_TABLE}` (\n{columns}\n) WITH (\n{_with(options)}\n)"
+
+
+def _kafka_source_options(source: KafkaSource) -> dict[str, str]:
+    """Values are the event JSON (the record key, user_id, is not read: the value carries it too)."""
+    options = {
+        "connector": "kafka",
+        "topic": source.topic,
+        "properties.bootstrap.servers": source.bootstrap_servers,
+        "properties.group.id": source.group_id,
+        "scan.startup.mode": KAFKA_STARTUP_MODES[source.start_position],
+    }
+    if source.start_position == "GROUP_OFFSETS":
+        # Partitions the group has no committed offset for start at the beginning (a new job version replays
+        # the retained log); the connector's default would be to fail.
+        options["properties.auto.offset.reset"] = "earliest"
+    if source.start_position == "TIMESTAMP" and source.start_timestamp:
+        options["scan.startup.timestamp-millis"] = str(epoch_millis(source.start_timestamp))
+    if source.bounded:
+        options["scan.bounded.mode"] = "latest-offset"
+    return {**options, **kafka_security_options(source.security)}
+
+
+def kafka_security_options(security: KafkaSecurity) -> dict[str, str]:
+    """`iam`: TLS + SASL AWS_MSK_IAM with the job's role (aws-msk-iam-auth in the uber-jar); `plaintext`: none.
+
+    The class names are aws-msk-iam-auth's own: the uber-jar relocates that library's references to Kafka into
+    the connector's shaded kafka-clients, not its package (flink_app/pom.xml).
+    """
+    if security == "plaintext":
+        return {"properties.security.protocol": "PLAINTEXT"}
+    return {
+        "properties.security.protocol": "SASL_SSL",
+        "properties.sasl.mechanism": "AWS_MSK_IAM",
+        "properties.sasl.jaas.config": "software.amazon.msk.auth.iam.IAMLoginModule required;",
+        "properties.sasl.client.callback.handler.class": "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+    }
 
 
 def _json_options(skip_malformed: bool) -> dict[str, str]:
@@ -115,10 +169,47 @@ class SinkTable:
 
 
 def insights_sink_ddl(settings: JobSettings) -> str:
-    """One JSON insight per record/line. Kinesis records get a random partition key (see docs/flink-job.md)."""
+    """One JSON insight per record/line. Kinesis records get a random partition key (see docs/flink-job.md);
+    Kafka records are keyed by the insight's user_id (no key when it has none)."""
+    if isinstance(settings.sink, KafkaSink):
+        return _kafka_insights_sink_ddl(settings.sink, job_version=settings.job_version)
     return _text_sink_ddl(
         INSIGHTS_TABLE, settings.sink, subdirectory=None, roll_every_ms=settings.checkpoint_interval_ms
     )
+
+
+def _kafka_insights_sink_ddl(sink: KafkaSink, *, job_version: str) -> str:
+    options = {
+        "connector": "kafka",
+        "topic": sink.topic,
+        "properties.bootstrap.servers": sink.bootstrap_servers,
+        # The record key: the user_id column as raw UTF-8 (null → no key); the value: the line alone.
+        "key.format": "raw",
+        "key.fields": "user_id",
+        "value.format": "raw",
+        "value.fields-include": "EXCEPT_KEY",
+        # Kafka's partitioner: the same user's insights land on the same partition, in order.
+        "sink.partitioner": "default",
+        "sink.delivery-guarantee": sink.delivery_guarantee,
+    }
+    if sink.delivery_guarantee == "exactly-once":
+        # Transactional ids must not collide with another job's: one prefix per job version and topic.
+        options["sink.transactional-id-prefix"] = f"kappa-analytics-{job_version}-{sink.topic}"
+        options["properties.transaction.timeout.ms"] = str(KAFKA_TRANSACTION_TIMEOUT_MS)
+    options.update(kafka_security_options(sink.security))
+    return f"CREATE TABLE `{INSIGHTS_TABLE}` (\n  `line` STRING,\n  `user_id` STRING\n) WITH (\n{_with(options)}\n)"
+
+
+def insert_statement(insert: Insert, sink: Sink) -> str:
+    """The INSERT of an analysis into its table. Into a Kafka insights table, the insight's user_id is taken
+    from the JSON for the record key: one JSON_VALUE per insight (insights are few next to events), and the
+    analyses' SQL stays the same for every sink."""
+    if insert.table == INSIGHTS_TABLE and isinstance(sink, KafkaSink):
+        return (
+            f"INSERT INTO `{INSIGHTS_TABLE}`\n"
+            f"SELECT `line`, JSON_VALUE(`line`, '$.user_id') AS `user_id` FROM (\n{insert.query}\n) AS `insight`(`line`)"
+        )
+    return insert.statement
 
 
 def diagnostics_sink_ddls(diagnostics: DiagnosticsSettings) -> list[SinkTable]:
@@ -136,9 +227,7 @@ def diagnostics_sink_ddls(diagnostics: DiagnosticsSettings) -> list[SinkTable]:
     return tables
 
 
-def _text_sink_ddl(
-    name: str, sink: FilesSink | KinesisSink, *, subdirectory: str | None, roll_every_ms: int = 300_000
-) -> str:
+def _text_sink_ddl(name: str, sink: Sink, *, subdirectory: str | None, roll_every_ms: int = 300_000) -> str:
     if isinstance(sink, FilesSink):
         path = sink.path.rstrip("/") + (f"/{subdirectory}" if subdirectory else "")
         # A row format only commits part files that have rolled, at the next checkpoint: rolling about

@@ -27,8 +27,10 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(_here.parent if _here.name == "flink_app" else _here))
 
 from flink_app.settings import (
+    DEFAULT_CONNECTOR_JAR,
     FilesSource,
     JobSettings,
+    KafkaSource,
     SettingsError,
     describe,
     load_property_groups,
@@ -36,6 +38,10 @@ from flink_app.settings import (
 )
 
 LOG = logging.getLogger("kappa.flink")
+
+
+class ConnectorJarMissingError(RuntimeError):
+    """A local run needs the connector uber-jar and it is not there; the message says how to build it."""
 
 
 def build_table_environment(settings: JobSettings, *, local: bool):
@@ -70,7 +76,10 @@ def execution_configuration(settings: JobSettings, *, local: bool) -> dict[str, 
         # The default in-memory checkpoint storage caps state at 5 MB; a local run keeps checkpoints on disk.
         configuration["execution.checkpointing.storage"] = "filesystem"
         configuration["execution.checkpointing.dir"] = local_checkpoint_location(settings)
-    if isinstance(settings.source, FilesSource) and settings.source.bounded:
+        if settings.uses_kafka:
+            # PyFlink's mini-cluster has no Kafka connector; on Managed Flink the run options' jarfile has it.
+            configuration["pipeline.jars"] = local_connector_jar(settings).as_uri()
+    if isinstance(settings.source, FilesSource | KafkaSource) and settings.source.bounded:
         # A bounded replay either completes or fails loudly; retrying a deterministic failure helps no one.
         configuration["restart-strategy.type"] = "none"
     return configuration
@@ -82,6 +91,21 @@ def local_checkpoint_location(settings: JobSettings) -> str:
     if configured is None:
         return (Path(tempfile.gettempdir()) / "kappa-flink-checkpoints").as_uri()
     return configured if "://" in configured else Path(configured).as_uri()
+
+
+def local_connector_jar(settings: JobSettings) -> Path:
+    """The connector uber-jar a local run loads: `job.connector_jar`, else flink_app/target's build."""
+    jar = Path(settings.connector_jar) if settings.connector_jar else DEFAULT_CONNECTOR_JAR
+    if not jar.is_file():
+        how = (
+            "build it with `make package-flink` (or `mvn -f flink_app/pom.xml package`)"
+            if settings.connector_jar is None
+            else "fix job.connector_jar, or remove it to use flink_app/target's build (`make package-flink`)"
+        )
+        raise ConnectorJarMissingError(
+            f"the Kafka source/sink needs the connector jar {jar}, which does not exist: {how}"
+        )
+    return jar
 
 
 def table_configuration(settings: JobSettings) -> dict[str, str]:
@@ -102,7 +126,7 @@ def table_configuration(settings: JobSettings) -> dict[str, str]:
 def build_job(t_env, settings: JobSettings, *, without: frozenset[str] = frozenset()):
     """Register sources, sinks, UDFs and views; return the statement set holding every INSERT (but those of
     the analyses named in `without`, see `flink_app.pipeline.analytics_statements`)."""
-    from flink_app.connectors import create_sinks, create_source
+    from flink_app.connectors import create_sinks, create_source, insert_statement
     from flink_app.pipeline import analytics_statements
     from flink_app.udfs import register_functions
 
@@ -114,7 +138,7 @@ def build_job(t_env, settings: JobSettings, *, without: frozenset[str] = frozens
         t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
     statement_set = t_env.create_statement_set()
     for insert in statements.inserts:
-        statement_set.add_insert_sql(insert.statement)
+        statement_set.add_insert_sql(insert_statement(insert, settings.sink))
     return statement_set
 
 
@@ -152,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     # Locally the job runs in this process' mini-cluster: wait, or it would die with the process.
     # On Managed Flink (no --properties) the runtime owns the job; main() returns after submitting it.
     local = args.properties is not None
-    run(settings, local=local, wait=local and not args.no_wait)
+    try:
+        run(settings, local=local, wait=local and not args.no_wait)
+    except ConnectorJarMissingError as error:
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +27,9 @@ RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options"
 """Managed Flink's own group (python=main.py, jarfile=...); not ours to read."""
 
 StartPosition = Literal["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"]
+KafkaStartPosition = Literal["GROUP_OFFSETS", "EARLIEST", "LATEST", "TIMESTAMP"]
+KafkaSecurity = Literal["iam", "plaintext"]
+DeliveryGuarantee = Literal["at-least-once", "exactly-once"]
 ExecutionMode = Literal["thread", "process"]
 DiagnosticsType = Literal["files", "log", "discard"]
 ViewTriggers = Literal["first_in_session", "none"]
@@ -37,6 +40,17 @@ _STREAM_ARN = re.compile(
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _JOB_VERSION = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+# host:port, host a DNS name, an IPv4 address or a bracketed IPv6 address (MSK gives DNS names, port 9098 for IAM).
+_BOOTSTRAP_SERVER = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$")
+# Kafka's own rule for topic names (and a sane one for consumer groups): 1-249 of [a-zA-Z0-9._-].
+_KAFKA_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+CONNECTOR_JAR_NAME = "kappa-flink-connectors.jar"
+DEFAULT_CONNECTOR_JAR = Path(__file__).resolve().parent / "target" / CONNECTOR_JAR_NAME
+"""Where `flink_app/pom.xml` builds the connector uber-jar (`make package-flink`); a local run adds it to
+`pipeline.jars` when a source or sink is kafka. On Managed Flink the run options' `jarfile` provides it."""
 
 
 class SettingsError(ValueError):
@@ -70,6 +84,24 @@ class KinesisSource:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KafkaSource:
+    """A Kafka topic (MSK, or the local broker), records keyed by user_id, values the event JSON."""
+
+    bootstrap_servers: str
+    topic: str
+    group_id: str
+    """Offsets are committed to this group on checkpoints; GROUP_OFFSETS resumes from them."""
+    start_position: KafkaStartPosition = "GROUP_OFFSETS"
+    """GROUP_OFFSETS falls back to the earliest offset for partitions the group has not committed yet."""
+    start_timestamp: str | None = None
+    """RFC 3339, only with TIMESTAMP: the first record read per partition is the first at or after it."""
+    security: KafkaSecurity = "iam"
+    bounded: bool = False
+    """True: stop at the latest offsets there are when the job starts (a replay up to now, and the tests);
+    False: keep reading new records (the live job)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FilesSink:
     path: str
 
@@ -78,6 +110,22 @@ class FilesSink:
 class KinesisSink:
     stream_arn: str
     region: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KafkaSink:
+    """A Kafka topic: one insight JSON per record, keyed by the insight's user_id when it has one."""
+
+    bootstrap_servers: str
+    topic: str
+    security: KafkaSecurity = "iam"
+    delivery_guarantee: DeliveryGuarantee = "at-least-once"
+    """exactly-once writes in Kafka transactions committed on checkpoints: readers with
+    isolation.level=read_committed see insights a checkpoint interval later, and never twice."""
+
+
+Source = FilesSource | KinesisSource | KafkaSource
+Sink = FilesSink | KinesisSink | KafkaSink
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,8 +194,8 @@ class JobSettings:
     """Everything the job needs, validated. Build it with `settings_from_properties`."""
 
     job_version: str
-    source: FilesSource | KinesisSource
-    sink: FilesSink | KinesisSink
+    source: Source
+    sink: Sink
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     parallelism: int | None = None
@@ -160,6 +208,13 @@ class JobSettings:
     source_idle_timeout_ms: int = 0
     dedupe_ttl_minutes: int = 60
     skip_malformed_events: bool = False
+    connector_jar: str | None = None
+    """`job.connector_jar`: the connector uber-jar a local run adds to `pipeline.jars` when a source or sink
+    is kafka. None: `DEFAULT_CONNECTOR_JAR`. Ignored on Managed Flink (the run options' `jarfile`)."""
+
+    @property
+    def uses_kafka(self) -> bool:
+        return isinstance(self.source, KafkaSource) or isinstance(self.sink, KafkaSink)
 
 
 def load_property_groups(path: Path | str | None = None) -> dict[str, dict[str, str]]:
@@ -327,8 +382,9 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
     idle = job.integer("source.idle_timeout_ms", 0, minimum=0, maximum=3_600_000, unit="milliseconds")
     ttl = job.integer("dedupe.ttl_minutes", 60, minimum=1, maximum=7 * 24 * 60, unit="minutes")
     skip_malformed = job.boolean("skip_malformed_events", False)
+    connector_jar = job.text("connector_jar")
 
-    source = _read_source(source_group, problems)
+    source = _read_source(source_group, problems, job_version=job_version)
     sink = _read_sink(sink_group, problems)
     diagnostics = _read_diagnostics(diagnostics_group)
     analytics = _read_analytics(analytics_group, problems)
@@ -353,11 +409,12 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
         source_idle_timeout_ms=idle,
         dedupe_ttl_minutes=ttl,
         skip_malformed_events=skip_malformed,
+        connector_jar=local_path(connector_jar) if connector_jar else None,
     )
 
 
-def _read_source(group: _Group, problems: list[str]) -> FilesSource | KinesisSource | None:
-    kind = group.choice("type", ("files", "kinesis"))
+def _read_source(group: _Group, problems: list[str], *, job_version: str) -> Source | None:
+    kind = group.choice("type", ("files", "kinesis", "kafka"))
     if kind == "files":
         path = group.text("files.path", required=True)
         interval = group.integer(
@@ -393,7 +450,97 @@ def _read_source(group: _Group, problems: list[str]) -> FilesSource | KinesisSou
             start_position=position,  # type: ignore[arg-type]
             start_timestamp=timestamp if position == "AT_TIMESTAMP" else None,
         )
+    if kind == "kafka":
+        return _read_kafka_source(group, problems, job_version=job_version)
     return None
+
+
+def _read_kafka_source(group: _Group, problems: list[str], *, job_version: str) -> KafkaSource | None:
+    servers = _bootstrap_servers(group, problems)
+    topic = _kafka_name(group, "kafka.topic", problems, required=True)
+    group_id = _kafka_name(group, "kafka.group_id", problems) or f"kappa-analytics-{job_version}"
+    position = group.choice(
+        "kafka.start_position", ("GROUP_OFFSETS", "EARLIEST", "LATEST", "TIMESTAMP"), "GROUP_OFFSETS"
+    )
+    timestamp = group.text("kafka.start_timestamp")
+    if position == "TIMESTAMP":
+        if timestamp is None:
+            problems.append(
+                "source.kafka.start_timestamp is required when kafka.start_position is TIMESTAMP "
+                "(RFC 3339, e.g. 2026-11-25T12:00:00Z)"
+            )
+        else:
+            try:
+                parse_rfc3339(timestamp)
+            except ValueError:
+                problems.append(
+                    "source.kafka.start_timestamp must be an RFC 3339 timestamp with a timezone, "
+                    f"e.g. 2026-11-25T12:00:00Z (got {timestamp!r})"
+                )
+                timestamp = None
+    elif timestamp is not None:
+        problems.append(
+            "source.kafka.start_timestamp is only allowed with kafka.start_position TIMESTAMP "
+            f"(start_position is {position}); remove it or set start_position to TIMESTAMP"
+        )
+    security = group.choice("kafka.security", ("iam", "plaintext"), "iam")
+    bounded = group.boolean("kafka.bounded", False)
+    if servers is None or topic is None:
+        return None
+    return KafkaSource(
+        bootstrap_servers=servers,
+        topic=topic,
+        group_id=group_id,
+        start_position=position,  # type: ignore[arg-type]
+        start_timestamp=timestamp if position == "TIMESTAMP" else None,
+        security=security,  # type: ignore[arg-type]
+        bounded=bounded,
+    )
+
+
+def _read_kafka_sink(group: _Group, problems: list[str]) -> KafkaSink | None:
+    servers = _bootstrap_servers(group, problems)
+    topic = _kafka_name(group, "kafka.topic", problems, required=True)
+    security = group.choice("kafka.security", ("iam", "plaintext"), "iam")
+    guarantee = group.choice("kafka.delivery_guarantee", ("at-least-once", "exactly-once"), "at-least-once")
+    if servers is None or topic is None:
+        return None
+    return KafkaSink(
+        bootstrap_servers=servers,
+        topic=topic,
+        security=security,  # type: ignore[arg-type]
+        delivery_guarantee=guarantee,  # type: ignore[arg-type]
+    )
+
+
+def _bootstrap_servers(group: _Group, problems: list[str]) -> str | None:
+    """`host:port[,host:port]`, blanks around commas dropped; every bad entry named."""
+    value = group.text("kafka.bootstrap_servers", required=True)
+    if value is None:
+        return None
+    servers = [server.strip() for server in value.split(",")]
+    bad = []
+    for server in servers:
+        match = _BOOTSTRAP_SERVER.match(server)
+        if match is None or not 1 <= int(match.group(3)) <= 65535:
+            bad.append(server)
+    if bad:
+        problems.append(
+            f"{group.group_id}.kafka.bootstrap_servers must be host:port[,host:port] with ports 1-65535, "
+            f"e.g. b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098 (bad: {', '.join(map(repr, bad))})"
+        )
+        return None
+    return ",".join(servers)
+
+
+def _kafka_name(group: _Group, key: str, problems: list[str], *, required: bool = False) -> str | None:
+    value = group.text(key, required=required)
+    if value is not None and not _KAFKA_NAME.match(value):
+        problems.append(
+            f"{group.group_id}.{key} may only contain letters, digits and . _ - (1-249 chars), got {value!r}"
+        )
+        return None
+    return value
 
 
 def local_path(path: str) -> str:
@@ -421,14 +568,16 @@ def _read_checkpoint_dir(group: _Group, problems: list[str]) -> str | None:
     return value
 
 
-def _read_sink(group: _Group, problems: list[str]) -> FilesSink | KinesisSink | None:
-    kind = group.choice("type", ("files", "kinesis"))
+def _read_sink(group: _Group, problems: list[str]) -> Sink | None:
+    kind = group.choice("type", ("files", "kinesis", "kafka"))
     if kind == "files":
         path = group.text("files.path", required=True)
         return FilesSink(path=local_path(path)) if path else None
     if kind == "kinesis":
         arn, region = _stream_arn_and_region(group, problems)
         return KinesisSink(stream_arn=arn, region=region) if arn and region else None
+    if kind == "kafka":
+        return _read_kafka_sink(group, problems)
     return None
 
 
@@ -548,7 +697,10 @@ def describe(settings: JobSettings) -> list[str]:
         f"job_version={settings.job_version} parallelism={settings.parallelism or 'default'} "
         f"python={settings.python_execution_mode} checkpoint={settings.checkpoint_interval_ms}ms "
         f"checkpoint_dir={settings.checkpoint_dir or 'default'} "
-        f"watermark_delay={settings.watermark_out_of_orderness_ms}ms dedupe_ttl={settings.dedupe_ttl_minutes}min",
+        f"watermark_delay={settings.watermark_out_of_orderness_ms}ms dedupe_ttl={settings.dedupe_ttl_minutes}min"
+        + (
+            f" connector_jar={settings.connector_jar or DEFAULT_CONNECTOR_JAR}" if settings.uses_kafka else ""
+        ),
         f"source={settings.source}",
         f"sink={settings.sink}",
         f"diagnostics={settings.diagnostics}",
@@ -563,6 +715,15 @@ def at_timestamp_for_kinesis(value: str) -> str:
     return (
         moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}{offset[:3]}:{offset[3:]}"
     )
+
+
+def epoch_millis(value: str) -> int:
+    """An RFC 3339 timestamp as epoch milliseconds (Kafka's record timestamps, `scan.startup.timestamp-millis`).
+
+    >>> epoch_millis("1970-01-01T00:00:01.5+00:00")
+    1500
+    """
+    return (parse_rfc3339(value) - _EPOCH) // timedelta(milliseconds=1)
 
 
 def groups_as_document(groups: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:

@@ -1,15 +1,24 @@
-"""Source and sink DDL for files and Kinesis (the Kinesis connector is not on the local classpath, so its DDL
-is checked as text here, and the files DDL by the Flink tests)."""
+"""Source and sink DDL for files, Kinesis and Kafka, checked as text here (the files and Kafka DDL also run
+in the Flink tests; the Kinesis connector is not served here)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from flink_app.connectors import diagnostics_sink_ddls, epoch_millis_sql, insights_sink_ddl, source_ddl
+from flink_app.connectors import (
+    INSIGHTS_TABLE,
+    STATS_TABLE,
+    diagnostics_sink_ddls,
+    epoch_millis_sql,
+    insert_statement,
+    insights_sink_ddl,
+    source_ddl,
+)
 from flink_app.settings import DiagnosticsSettings, settings_from_properties
+from flink_app.sql import Insert
 
 ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/kappa-dev-raw-events"
 OUT_ARN = "arn:aws:kinesis:eu-west-1:123456789012:stream/kappa-dev-insights-v1"
@@ -105,3 +114,118 @@ def test_event_time_expression_reads_offsets_and_fractions() -> None:
     expression = epoch_millis_sql("`occurred_at`")
     assert "UNIX_TIMESTAMP" in expression
     assert expression.count("(") == expression.count(")")
+
+
+MSK = "b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098"
+IAM_OPTIONS = {
+    "properties.security.protocol": "SASL_SSL",
+    "properties.sasl.mechanism": "AWS_MSK_IAM",
+    "properties.sasl.jaas.config": "software.amazon.msk.auth.iam.IAMLoginModule required;",
+    "properties.sasl.client.callback.handler.class": "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+}
+
+
+def kafka_settings(source: dict[str, str] | None = None, sink: dict[str, str] | None = None):
+    return settings_from_properties(
+        {
+            "job": {"job_version": "v3"},
+            "source": {
+                "type": "kafka",
+                "kafka.bootstrap_servers": MSK,
+                "kafka.topic": "kappa-dev-raw-events",
+                **(source or {}),
+            },
+            "sink": {
+                "type": "kafka",
+                "kafka.bootstrap_servers": MSK,
+                "kafka.topic": "kappa-dev-insights",
+                **(sink or {}),
+            },
+        }
+    )
+
+
+def test_kafka_source_ddl_resumes_from_the_group_with_msk_iam_by_default() -> None:
+    # GIVEN the contract's defaults WHEN the source DDL is built
+    ddl = source_ddl(kafka_settings())
+    # THEN it reads the topic's JSON values from the group's offsets (earliest where none), over IAM
+    assert options_of(ddl) == {
+        "connector": "kafka",
+        "topic": "kappa-dev-raw-events",
+        "properties.bootstrap.servers": MSK,
+        "properties.group.id": "kappa-analytics-v3",
+        "scan.startup.mode": "group-offsets",
+        "properties.auto.offset.reset": "earliest",
+        **IAM_OPTIONS,
+        "format": "json",
+        "json.fail-on-missing-field": "false",
+        "json.ignore-parse-errors": "false",
+    }
+    assert "WATERMARK FOR `ts`" in ddl
+
+
+@pytest.mark.parametrize(("position", "mode"), [("EARLIEST", "earliest-offset"), ("LATEST", "latest-offset")])
+def test_kafka_source_start_positions(position: str, mode: str) -> None:
+    options = options_of(source_ddl(kafka_settings({"kafka.start_position": position})))
+    assert options["scan.startup.mode"] == mode
+    assert "properties.auto.offset.reset" not in options
+    assert "scan.startup.timestamp-millis" not in options
+
+
+def test_kafka_source_from_a_timestamp_in_epoch_millis() -> None:
+    options = options_of(
+        source_ddl(
+            kafka_settings(
+                {"kafka.start_position": "TIMESTAMP", "kafka.start_timestamp": "2026-11-25T13:00:00+01:00"}
+            )
+        )
+    )
+    assert options["scan.startup.mode"] == "timestamp"
+    assert options["scan.startup.timestamp-millis"] == str(
+        int(datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp() * 1000)
+    )
+
+
+def test_bounded_plaintext_kafka_source_stops_at_the_latest_offsets() -> None:
+    options = options_of(source_ddl(kafka_settings({"kafka.bounded": "true", "kafka.security": "plaintext"})))
+    assert options["scan.bounded.mode"] == "latest-offset"
+    assert options["properties.security.protocol"] == "PLAINTEXT"
+    assert not [key for key in options if key.startswith("properties.sasl.")]
+
+
+def test_kafka_insights_sink_keys_records_by_user_id() -> None:
+    ddl = insights_sink_ddl(kafka_settings())
+    # THEN the table carries the line and the key column; the key is user_id in raw UTF-8, the value the line
+    assert "`line` STRING,\n  `user_id` STRING" in ddl
+    assert options_of(ddl) == {
+        "connector": "kafka",
+        "topic": "kappa-dev-insights",
+        "properties.bootstrap.servers": MSK,
+        "key.format": "raw",
+        "key.fields": "user_id",
+        "value.format": "raw",
+        "value.fields-include": "EXCEPT_KEY",
+        "sink.partitioner": "default",
+        "sink.delivery-guarantee": "at-least-once",
+        **IAM_OPTIONS,
+    }
+
+
+def test_exactly_once_kafka_sink_has_a_per_version_transaction_prefix_and_a_broker_safe_timeout() -> None:
+    options = options_of(insights_sink_ddl(kafka_settings(sink={"kafka.delivery_guarantee": "exactly-once"})))
+    assert options["sink.delivery-guarantee"] == "exactly-once"
+    assert options["sink.transactional-id-prefix"] == "kappa-analytics-v3-kappa-dev-insights"
+    # Brokers refuse transaction timeouts above transaction.max.timeout.ms (15 min by default)
+    assert int(options["properties.transaction.timeout.ms"]) <= 15 * 60 * 1000
+
+
+def test_inserts_into_a_kafka_insights_table_add_the_user_id_key() -> None:
+    # GIVEN an analysis' insert of insight lines
+    insert = Insert(INSIGHTS_TABLE, "SELECT session_insight(`x`) FROM `windows`")
+    # WHEN the sink is Kafka THEN the line is wrapped with its user_id; otherwise the insert is unchanged
+    keyed = insert_statement(insert, kafka_settings().sink)
+    assert keyed.startswith("INSERT INTO `insights_sink`\nSELECT `line`, JSON_VALUE(`line`, '$.user_id')")
+    assert "SELECT session_insight(`x`) FROM `windows`\n) AS `insight`(`line`)" in keyed
+    assert insert_statement(insert, kinesis_settings().sink) == insert.statement
+    stats = Insert(STATS_TABLE, "SELECT 1")
+    assert insert_statement(stats, kafka_settings().sink) == stats.statement

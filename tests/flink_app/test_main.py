@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flink_app.main import execution_configuration
+from flink_app import main as main_module
+from flink_app.main import ConnectorJarMissingError, execution_configuration
 from flink_app.settings import settings_from_properties
 
 
@@ -47,3 +48,52 @@ def test_on_managed_flink_checkpoint_storage_is_left_to_the_service(tmp_path: Pa
     assert "execution.checkpointing.dir" not in configuration
     assert "execution.checkpointing.storage" not in configuration
     assert configuration["execution.checkpointing.interval"] == "60000 ms"
+
+
+def kafka_settings(tmp_path: Path, *, jar: Path | None = None, bounded: bool = False):
+    broker = {"kafka.bootstrap_servers": "127.0.0.1:9092", "kafka.security": "plaintext"}
+    job = {"connector_jar": str(jar)} if jar else {}
+    return settings_from_properties(
+        {
+            "job": job,
+            "source": {
+                "type": "kafka",
+                "kafka.topic": "raw",
+                "kafka.bounded": str(bounded).lower(),
+                **broker,
+            },
+            "sink": {"type": "files", "files.path": str(tmp_path / "out")},
+        }
+    )
+
+
+def test_a_local_kafka_run_adds_the_connector_jar_to_the_pipeline(tmp_path: Path) -> None:
+    # GIVEN a connector jar named in job.connector_jar
+    jar = tmp_path / "connectors.jar"
+    jar.write_bytes(b"PK")
+    # WHEN a local run with a kafka source is configured THEN the jar is on pipeline.jars
+    configuration = execution_configuration(kafka_settings(tmp_path, jar=jar), local=True)
+    assert configuration["pipeline.jars"] == jar.as_uri()
+    # AND on Managed Flink the run options' jarfile provides it: nothing is added
+    assert "pipeline.jars" not in execution_configuration(kafka_settings(tmp_path, jar=jar), local=False)
+    # AND a run without kafka adds no jar
+    assert "pipeline.jars" not in execution_configuration(settings(), local=True)
+
+
+def test_a_missing_connector_jar_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(main_module, "DEFAULT_CONNECTOR_JAR", tmp_path / "target" / "missing.jar")
+    with pytest.raises(ConnectorJarMissingError, match="make package-flink"):
+        execution_configuration(kafka_settings(tmp_path), local=True)
+    with pytest.raises(ConnectorJarMissingError, match=r"fix job\.connector_jar"):
+        execution_configuration(kafka_settings(tmp_path, jar=tmp_path / "nope.jar"), local=True)
+
+
+def test_a_bounded_kafka_replay_fails_instead_of_restarting(tmp_path: Path) -> None:
+    jar = tmp_path / "connectors.jar"
+    jar.write_bytes(b"PK")
+    bounded = execution_configuration(kafka_settings(tmp_path, jar=jar, bounded=True), local=True)
+    assert bounded["restart-strategy.type"] == "none"
+    live = execution_configuration(kafka_settings(tmp_path, jar=jar), local=True)
+    assert "restart-strategy.type" not in live

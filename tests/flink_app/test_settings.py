@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 
 from flink_app.settings import (
+    DEFAULT_CONNECTOR_JAR,
     FilesSink,
     FilesSource,
+    KafkaSink,
+    KafkaSource,
     KinesisSink,
     KinesisSource,
     SettingsError,
+    epoch_millis,
     load_property_groups,
     settings_from_properties,
 )
@@ -98,7 +102,7 @@ def test_at_timestamp_needs_a_timestamp() -> None:
         ),
         (("analytics", "trending.window_minutes", "7"), "must be a multiple of trending.slide_minutes"),
         (("analytics", "conversion.baseline_minutes", "10"), "must be longer than conversion.window_minutes"),
-        (("sink", "type", "s3"), "sink.type must be one of: files, kinesis"),
+        (("sink", "type", "s3"), "sink.type must be one of: files, kinesis, kafka"),
         (("jobb", "x", "1"), "property group 'jobb' is not known (did you mean 'job'?)"),
     ],
 )
@@ -176,3 +180,132 @@ def test_run_options_group_is_not_ours_to_read() -> None:
 def test_shipped_properties_files_are_valid(name: str) -> None:
     settings = settings_from_properties(load_property_groups(PROPERTIES_DIR / name))
     assert isinstance(settings.source, FilesSource)
+
+
+def kafka_groups(source: dict[str, str] | None = None, sink: dict[str, str] | None = None) -> dict:
+    return {
+        "job": {"job_version": "v7"},
+        "source": {
+            "type": "kafka",
+            "kafka.bootstrap_servers": "b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098",
+            "kafka.topic": "kappa-dev-raw-events",
+            **(source or {}),
+        },
+        "sink": {
+            "type": "kafka",
+            "kafka.bootstrap_servers": "b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098",
+            "kafka.topic": "kappa-dev-insights",
+            **(sink or {}),
+        },
+    }
+
+
+def test_kafka_source_and_sink_defaults_follow_the_contract() -> None:
+    # GIVEN only the required keys WHEN validated
+    settings = settings_from_properties(kafka_groups())
+    # THEN the group is per job version, offsets resume from the group, security is MSK IAM, at-least-once
+    assert settings.source == KafkaSource(
+        bootstrap_servers="b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098",
+        topic="kappa-dev-raw-events",
+        group_id="kappa-analytics-v7",
+        start_position="GROUP_OFFSETS",
+        security="iam",
+        bounded=False,
+    )
+    assert settings.sink == KafkaSink(
+        bootstrap_servers="b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098",
+        topic="kappa-dev-insights",
+        security="iam",
+        delivery_guarantee="at-least-once",
+    )
+    assert settings.uses_kafka
+    assert settings.connector_jar is None
+
+
+def test_kafka_options_are_read_case_insensitively_and_servers_tidied() -> None:
+    settings = settings_from_properties(
+        kafka_groups(
+            source={
+                "kafka.bootstrap_servers": "127.0.0.1:9092 , [::1]:9093",
+                "kafka.group_id": "replay-1",
+                "kafka.start_position": "earliest",
+                "kafka.security": "PLAINTEXT",
+                "kafka.bounded": "true",
+            },
+            sink={"kafka.delivery_guarantee": "EXACTLY-ONCE", "kafka.security": "plaintext"},
+        )
+    )
+    assert settings.source.bootstrap_servers == "127.0.0.1:9092,[::1]:9093"
+    assert (settings.source.group_id, settings.source.start_position) == ("replay-1", "EARLIEST")
+    assert settings.source.security == "plaintext"
+    assert settings.source.bounded
+    assert settings.sink.delivery_guarantee == "exactly-once"
+
+
+def test_kafka_timestamp_start_needs_an_rfc3339_timestamp() -> None:
+    groups = kafka_groups(source={"kafka.start_position": "TIMESTAMP"})
+    assert problems_of(groups) == [
+        "source.kafka.start_timestamp is required when kafka.start_position is TIMESTAMP "
+        "(RFC 3339, e.g. 2026-11-25T12:00:00Z)"
+    ]
+    groups["source"]["kafka.start_timestamp"] = "25/11/2026"
+    assert "source.kafka.start_timestamp must be an RFC 3339 timestamp" in problems_of(groups)[0]
+    groups["source"]["kafka.start_timestamp"] = "2026-11-25T12:00:00+01:00"
+    assert settings_from_properties(groups).source.start_timestamp == "2026-11-25T12:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("source", "sink", "problem"),
+    [
+        ({"kafka.bootstrap_servers": ""}, {}, "source.kafka.bootstrap_servers is required"),
+        (
+            {"kafka.bootstrap_servers": "broker:9092,broker2"},
+            {},
+            "source.kafka.bootstrap_servers must be host:port[,host:port] with ports 1-65535, "
+            "e.g. b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098 (bad: 'broker2')",
+        ),
+        ({}, {"kafka.bootstrap_servers": "broker:70000"}, "sink.kafka.bootstrap_servers must be host:port"),
+        ({"kafka.topic": ""}, {}, "source.kafka.topic is required"),
+        ({}, {"kafka.topic": "insights/v1"}, "sink.kafka.topic may only contain letters, digits and . _ -"),
+        ({"kafka.group_id": "a group"}, {}, "source.kafka.group_id may only contain letters"),
+        (
+            {"kafka.start_position": "TRIM_HORIZON"},
+            {},
+            "source.kafka.start_position must be one of: GROUP_OFFSETS, EARLIEST, LATEST, TIMESTAMP",
+        ),
+        (
+            {"kafka.start_timestamp": "2026-11-25T12:00:00Z"},
+            {},
+            "source.kafka.start_timestamp is only allowed with kafka.start_position TIMESTAMP",
+        ),
+        ({"kafka.security": "sasl"}, {}, "source.kafka.security must be one of: iam, plaintext"),
+        ({"kafka.bounded": "maybe"}, {}, "source.kafka.bounded must be true or false"),
+        ({}, {"kafka.delivery_guarantee": "once"}, "must be one of: at-least-once, exactly-once"),
+        ({}, {"kafka.group_id": "g"}, "sink.kafka.group_id is not a known property"),
+        (
+            {"kafka.topik": "x"},
+            {},
+            "source.kafka.topik is not a known property (did you mean 'kafka.topic'?)",
+        ),
+    ],
+)
+def test_bad_kafka_values_are_reported_with_group_key_and_how_to_fix(source, sink, problem) -> None:
+    problems = problems_of(kafka_groups(source=source, sink=sink))
+    assert any(problem in found for found in problems), problems
+
+
+def test_connector_jar_is_a_path_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    groups = kafka_groups()
+    groups["job"]["connector_jar"] = "jars/connectors.jar"
+    assert settings_from_properties(groups).connector_jar == str(tmp_path / "jars" / "connectors.jar")
+
+
+def test_default_connector_jar_is_where_the_pom_builds_it() -> None:
+    assert PROPERTIES_DIR.parent / "target" / "kappa-flink-connectors.jar" == DEFAULT_CONNECTOR_JAR
+
+
+def test_epoch_millis_of_rfc3339_timestamps() -> None:
+    assert epoch_millis("2026-11-25T12:00:00.123+01:00") == epoch_millis("2026-11-25T11:00:00.123Z")
+    assert epoch_millis("1970-01-01T00:00:00Z") == 0
+    assert epoch_millis("1969-12-31T23:59:59.999Z") == -1
