@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from kappa.local.ports import LOOPBACK, free_port, is_listening
 from kappa.maven import MavenError, run_maven
@@ -187,29 +188,7 @@ class KafkaBroker:
 
         An existing topic with the same partition count is fine (fixtures may ask twice); another count is an error.
         """
-        from confluent_kafka import KafkaError, KafkaException
-        from confluent_kafka.admin import NewTopic
-
-        future = self.admin().create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1)]
-        )[name]
-        try:
-            future.result(timeout=30)
-        except KafkaException as error:
-            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise KafkaBrokerError(f"could not create topic {name!r}: {error.args[0].str()}") from None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            topic = self.admin().list_topics(topic=name, timeout=5).topics.get(name)
-            if topic is not None and topic.error is None and topic.partitions:
-                if len(topic.partitions) != partitions:
-                    raise KafkaBrokerError(
-                        f"topic {name!r} already exists with {len(topic.partitions)} partitions, not {partitions}"
-                    )
-                if all(p.leader >= 0 for p in topic.partitions.values()):
-                    return
-            time.sleep(0.1)
-        raise KafkaBrokerError(f"topic {name!r} has no leader for every partition after 30 s")
+        create_topic(self.admin(), name, partitions)
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the broker's own log (for error messages)."""
@@ -242,6 +221,32 @@ class KafkaBroker:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def create_topic(admin: Any, name: str, partitions: int = 1) -> None:
+    """Create `name` with `partitions` (replication 1) through `admin` (a confluent-kafka AdminClient) and wait
+    until every partition has a leader; an existing topic with the same partition count is fine."""
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    future = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])[name]
+    try:
+        future.result(timeout=30)
+    except KafkaException as error:
+        if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise KafkaBrokerError(f"could not create topic {name!r}: {error.args[0].str()}") from None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        topic = admin.list_topics(topic=name, timeout=5).topics.get(name)
+        if topic is not None and topic.error is None and topic.partitions:
+            if len(topic.partitions) != partitions:
+                raise KafkaBrokerError(
+                    f"topic {name!r} already exists with {len(topic.partitions)} partitions, not {partitions}"
+                )
+            if all(p.leader >= 0 for p in topic.partitions.values()):
+                return
+        time.sleep(0.1)
+    raise KafkaBrokerError(f"topic {name!r} has no leader for every partition after 30 s")
 
 
 def is_formatted(directory: Path) -> bool:

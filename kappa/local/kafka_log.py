@@ -14,6 +14,7 @@ storage in `<data>/kafka`, so topics, records and every group's committed offset
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Final
 
@@ -82,7 +83,18 @@ def start_broker(data: DataDir, config: AppConfig, *, insights_topics: list[str]
     except BaseException:
         broker.stop()
         raise
+    write_atomically(
+        data.kafka_broker_file, json.dumps({"bootstrap_servers": broker.bootstrap_servers}).encode()
+    )
     return broker
+
+
+def running_broker(data: DataDir) -> str | None:
+    """The bootstrap servers the runtime's broker announced at its last start (trust it only while it runs)."""
+    try:
+        return str(json.loads(data.kafka_broker_file.read_text())["bootstrap_servers"])
+    except (FileNotFoundError, KeyError, ValueError):
+        return None
 
 
 def ingest_environment(bootstrap_servers: str, config: AppConfig) -> dict[str, str]:

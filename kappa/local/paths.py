@@ -101,6 +101,11 @@ class DataDir:
         return self.state / "log-backend"
 
     @property
+    def kafka_broker_file(self) -> Path:
+        """Where the running runtime's broker listens (`{"bootstrap_servers": ...}`), for `kappa replay` beside it."""
+        return self.state / "kafka-broker.json"
+
+    @property
     def raw_archive_offsets(self) -> Path:
         """How far the Firehose stand-in on Kafka has archived each raw topic partition (written after each file)."""
         return self.state / "raw-archive-offsets.json"
