@@ -3,7 +3,7 @@
 Layout of build/flink/kappa-analytics.zip (what `stacks/processing_stack.py` points Managed Flink at)::
 
     main.py                           launcher: puts lib/python on sys.path, runs flink_app.main
-    lib/kappa-flink-connectors.jar    Kinesis SQL connector uber-jar (flink_app/pom.xml), when it could be built
+    lib/kappa-flink-connectors.jar    connector uber-jar (flink_app/pom.xml): Kafka + MSK IAM, Kinesis with -Pkinesis
     lib/python/flink_app/...          the job
     lib/python/events/...             the shared contract package (schemas included)
     lib/python/<dependencies>         orjson, jsonschema-rs: wheels for the runtime's CPython 3.12, x86_64
@@ -11,10 +11,10 @@ Layout of build/flink/kappa-analytics.zip (what `stacks/processing_stack.py` poi
 Run options for Managed Flink: python=main.py, jarfile=lib/kappa-flink-connectors.jar, pyFiles=lib/python
 (pyFiles ships the directory to the Python workers that run the UDFs).
 
-The jar needs Maven Central. Where it is unreachable (this sandbox) the zip is still built, without the jar,
-and the command says so loudly: such a zip runs the files source locally but cannot run on Managed Flink.
-`--require-jar` turns that into a failure (use it in a deploy pipeline); `--jar PATH` uses a jar built
-elsewhere.
+The jar is built with Maven (kappa/maven.py) into flink_app/target, where local runs also find it. A zip without
+it cannot run on Managed Flink, so a jar that cannot be built is an error quoting Maven's first one. `--jar PATH`
+uses a jar built elsewhere; `--no-maven` the earlier build in flink_app/target; `--kinesis` adds the Kinesis
+connector (Maven profile `kinesis`: not served by this sandbox's Maven mirror, see docs/flink-job.md).
 """
 
 from __future__ import annotations
@@ -24,17 +24,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from flink_app.settings import CONNECTOR_JAR_NAME, DEFAULT_CONNECTOR_JAR
+from kappa.maven import MavenError, run_maven
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO_ROOT / "build" / "flink"
 ZIP_NAME = "kappa-analytics.zip"
-JAR_NAME = "kappa-flink-connectors.jar"
+JAR_NAME = CONNECTOR_JAR_NAME
 JAR_PATH_IN_ZIP = f"lib/{JAR_NAME}"
 PYTHON_DIR_IN_ZIP = "lib/python"
 POM = Path(__file__).resolve().parent / "pom.xml"
+BUILT_JAR = DEFAULT_CONNECTOR_JAR
+KINESIS_PROFILE = "kinesis"
 RUNTIME_PYTHON = "3.12"
 """Managed Flink 2.2 runs Python 3.12 (1.20 runs 3.11)."""
 PACKAGES = ("flink_app", "events")
@@ -55,6 +62,12 @@ from flink_app.main import main  # noqa: E402
 sys.exit(main())
 '''
 
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
 
 class PackagingError(RuntimeError):
     """The zip could not be built; the message says what is missing and how to get it."""
@@ -74,14 +87,19 @@ def build_package(
     out_dir: Path = BUILD_DIR,
     jar: Path | None = None,
     build_jar: bool = True,
-    require_jar: bool = False,
+    require_jar: bool = True,
+    kinesis: bool = False,
     python_dependencies: bool = True,
     wheels_dir: Path | None = None,
+    progress: Progress = _quiet,
 ) -> PackageReport:
+    """The zip in `out_dir`. The jar: `jar` if given, else built with Maven (`build_jar`), else an earlier
+    build in flink_app/target; missing, it is an error unless `require_jar` is False (tests of the layout)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    jar_path, jar_problem = _connector_jar(jar, build_jar=build_jar)
+    jar_path, jar_problem = _connector_jar(jar, build_jar=build_jar, kinesis=kinesis, progress=progress)
     if jar_path is None and require_jar:
-        raise PackagingError(f"connector jar required but not available: {jar_problem}")
+        raise PackagingError(f"the connector jar is required and not available: {jar_problem}")
+    progress("assembling the application zip")
     with tempfile.TemporaryDirectory(prefix="kappa-flink-") as scratch:
         staging = Path(scratch) / "app"
         python_dir = staging / PYTHON_DIR_IN_ZIP
@@ -90,6 +108,7 @@ def build_package(
         for package in PACKAGES:
             shutil.copytree(REPO_ROOT / package, python_dir / package, ignore=_ignored)
         if python_dependencies:
+            progress(f"fetching the CPython {RUNTIME_PYTHON} wheels of {', '.join(RUNTIME_REQUIREMENTS)}")
             _install_runtime_dependencies(python_dir, wheels_dir=wheels_dir, scratch=Path(scratch))
         if jar_path is not None:
             shutil.copyfile(jar_path, staging / JAR_PATH_IN_ZIP)
@@ -103,32 +122,43 @@ def _ignored(directory: str, names: list[str]) -> list[str]:
     return [name for name in names if name in skip or name.endswith((".pyc", ".pyo"))]
 
 
-def _connector_jar(jar: Path | None, *, build_jar: bool) -> tuple[Path | None, str | None]:
+def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -> Path:
+    """`mvn package` of flink_app/pom.xml → flink_app/target/kappa-flink-connectors.jar (also what local Kafka
+    runs load). Raises `PackagingError` quoting Maven's first error, or naming what to install."""
+    if shutil.which("java") is None:
+        raise PackagingError(
+            "Java (a JDK, 11+) is required to build the connector jar with Maven "
+            "(apt-get install openjdk-17-jdk-headless), or pass --jar PATH"
+        )
+    goals = ["package", "-DskipTests", *([f"-P{KINESIS_PROFILE}"] if kinesis else [])]
+    what = "the Kafka" + (" and Kinesis" if kinesis else "") + " connector uber-jar"
+    progress(f"building {what} with Maven ({POM.relative_to(REPO_ROOT)}; the first build downloads ~40 MB)")
+    started = time.monotonic()
+    try:
+        run_maven(POM, goals, purpose=f"{what} ({POM.relative_to(REPO_ROOT)})")
+    except MavenError as error:
+        raise PackagingError(str(error)) from None
+    if not BUILT_JAR.is_file():
+        raise PackagingError(f"Maven finished but {BUILT_JAR} is missing: check <finalName> in {POM}")
+    progress(f"built {BUILT_JAR.relative_to(REPO_ROOT)} in {time.monotonic() - started:.0f} s")
+    return BUILT_JAR
+
+
+def _connector_jar(
+    jar: Path | None, *, build_jar: bool, kinesis: bool, progress: Progress
+) -> tuple[Path | None, str | None]:
     if jar is not None:
         if not jar.is_file():
             raise PackagingError(f"--jar {jar} does not exist")
         return jar, None
-    built = POM.parent / "target" / JAR_NAME
     if not build_jar:
-        return (built, None) if built.is_file() else (None, "jar build skipped and no earlier build found")
-    maven = shutil.which("mvn")
-    if maven is None:
-        return None, "Maven (mvn) is not installed"
-    command = [maven, "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "package", "-DskipTests"]
+        if BUILT_JAR.is_file():
+            return BUILT_JAR, None
+        return None, f"the Maven build was skipped and there is no earlier build at {BUILT_JAR}"
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    except subprocess.TimeoutExpired:
-        return None, "the Maven build timed out (is Maven Central reachable?)"
-    if result.returncode != 0 or not built.is_file():
-        # Maven prints blank `[ERROR]` lines between its messages: report the first one that says something.
-        errors = [
-            text
-            for line in (result.stdout + result.stderr).splitlines()
-            if line.startswith("[ERROR]") and (text := line.removeprefix("[ERROR]").strip())
-        ]
-        first = errors[0][:300] if errors else f"exit code {result.returncode}"
-        return None, f"the Maven build failed (is Maven Central reachable?): {first}"
-    return built, None
+        return build_connector_jar(kinesis=kinesis, progress=progress), None
+    except PackagingError as error:
+        return None, str(error)
 
 
 def _install_runtime_dependencies(target: Path, *, wheels_dir: Path | None, scratch: Path) -> None:
@@ -178,36 +208,37 @@ def main(argv: list[str] | None = None) -> int:
         "--jar", type=Path, help="use this connector uber-jar instead of building it with Maven"
     )
     parser.add_argument(
-        "--no-maven", action="store_true", help="do not run Maven; use an earlier build if any"
+        "--no-maven", action="store_true", help="do not run Maven; use the earlier build in flink_app/target"
     )
-    parser.add_argument("--require-jar", action="store_true", help="fail when the connector jar is missing")
+    parser.add_argument(
+        "--kinesis",
+        action="store_true",
+        help="add the Kinesis connector (Maven profile 'kinesis'; needs a repository that serves it)",
+    )
     parser.add_argument(
         "--wheels", type=Path, help="take the runtime wheels from this directory instead of downloading them"
     )
     parser.add_argument("--no-python-deps", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    def progress(message: str) -> None:
+        print(f"package-flink: {message}", flush=True)
+
     try:
         report = build_package(
             out_dir=args.out,
             jar=args.jar,
             build_jar=not args.no_maven,
-            require_jar=args.require_jar,
+            kinesis=args.kinesis,
             python_dependencies=not args.no_python_deps,
             wheels_dir=args.wheels,
+            progress=progress,
         )
     except PackagingError as error:
         print(f"package-flink: {error}", file=sys.stderr)
         return 1
     size_kb = report.zip_path.stat().st_size // 1024
-    print(f"wrote {report.zip_path} ({report.files} files, {size_kb} KiB)")
-    if report.jar_included:
-        print(f"  includes {JAR_PATH_IN_ZIP}")
-    else:
-        print(
-            f"  WITHOUT {JAR_PATH_IN_ZIP}: {report.jar_problem}.\n"
-            "  This zip runs the files source locally but CANNOT run on Managed Flink (no Kinesis connector).\n"
-            "  Build it where Maven Central is reachable (make package-flink), or pass --jar PATH."
-        )
+    print(f"wrote {report.zip_path} ({report.files} files, {size_kb} KiB), with {JAR_PATH_IN_ZIP}")
     return 0
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["tests.kafka_fixtures"]
+pytest_plugins = ["tests.kafka_fixtures", "tests.connector_jar_fixtures"]
 
 CLOCK_SHIFT_ENV = "KAPPA_TEST_CLOCK_SHIFT_DAYS"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -48,21 +49,42 @@ def test_zip_holds_launcher_packages_wheels_and_jar(tmp_path: Path) -> None:
     assert not [n for n in names if "__pycache__" in n or n.endswith("pom.xml")]
 
 
+def fake_jar(tmp_path: Path) -> Path:
+    jar = tmp_path / "connectors.jar"
+    jar.write_bytes(b"PK fake jar")
+    return jar
+
+
 def test_build_is_reproducible(tmp_path: Path) -> None:
-    first = build_package(out_dir=tmp_path / "a", build_jar=False, python_dependencies=False)
-    second = build_package(out_dir=tmp_path / "b", build_jar=False, python_dependencies=False)
+    jar = fake_jar(tmp_path)
+    first = build_package(out_dir=tmp_path / "a", jar=jar, python_dependencies=False)
+    second = build_package(out_dir=tmp_path / "b", jar=jar, python_dependencies=False)
     assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
 
 
-def test_missing_jar_is_reported_or_fatal_when_required(
+def test_missing_java_or_maven_is_an_error_saying_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # GIVEN neither Java nor Maven on the PATH WHEN the package is built THEN it fails naming the JDK
     monkeypatch.setattr(packaging.shutil, "which", lambda _: None)
-    report = build_package(out_dir=tmp_path, python_dependencies=False)
+    with pytest.raises(PackagingError, match=r"Java \(a JDK, 11\+\) is required"):
+        build_package(out_dir=tmp_path, python_dependencies=False)
+    # GIVEN Java but no Maven THEN it names Maven and how to install it
+    monkeypatch.setattr(packaging.shutil, "which", lambda name: "/usr/bin/java" if name == "java" else None)
+    with pytest.raises(PackagingError, match=r"Maven \(mvn\) is not installed.*apt-get install maven"):
+        build_package(out_dir=tmp_path, python_dependencies=False)
+    # AND a layout-only build may go on without the jar, saying why
+    report = build_package(out_dir=tmp_path, python_dependencies=False, require_jar=False)
     assert not report.jar_included
-    assert report.jar_problem == "Maven (mvn) is not installed"
-    with pytest.raises(PackagingError, match="connector jar required"):
-        build_package(out_dir=tmp_path, python_dependencies=False, require_jar=True)
+    assert "Maven (mvn) is not installed" in (report.jar_problem or "")
+
+
+def test_skipping_maven_without_an_earlier_build_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packaging, "BUILT_JAR", tmp_path / "target" / "kappa-flink-connectors.jar")
+    with pytest.raises(PackagingError, match="the Maven build was skipped and there is no earlier build"):
+        build_package(out_dir=tmp_path, build_jar=False, python_dependencies=False)
 
 
 def test_failed_maven_build_reports_mavens_first_error(
@@ -79,13 +101,15 @@ def test_failed_maven_build_reports_mavens_first_error(
         "exit 1\n"
     )
     mvn.chmod(0o755)
-    monkeypatch.setattr(packaging.shutil, "which", lambda _: str(mvn))
-    # WHEN the package is built
-    report = build_package(out_dir=tmp_path / "out", python_dependencies=False)
-    # THEN the zip is built without the jar and the reason quotes Maven's first real error
-    assert not report.jar_included
-    assert report.jar_problem == (
-        "the Maven build failed (is Maven Central reachable?): Failed to execute goal on project "
+    monkeypatch.setattr(
+        packaging.shutil, "which", lambda name: str(mvn) if name == "mvn" else "/usr/bin/java"
+    )
+    # WHEN the package is built THEN it fails, quoting Maven's first real error
+    with pytest.raises(PackagingError) as caught:
+        build_package(out_dir=tmp_path / "out", python_dependencies=False)
+    assert str(caught.value) == (
+        "the connector jar is required and not available: the Maven build of the Kafka connector uber-jar "
+        "(flink_app/pom.xml) failed (is Maven Central reachable?): Failed to execute goal on project "
         "kappa-flink-connectors: Could not resolve dependencies"
     )
 
@@ -93,11 +117,11 @@ def test_failed_maven_build_reports_mavens_first_error(
 def test_missing_wheels_are_an_error(tmp_path: Path) -> None:
     fake_wheel(tmp_path / "wheels", "orjson")
     with pytest.raises(PackagingError, match="no wheel for jsonschema-rs"):
-        build_package(out_dir=tmp_path, build_jar=False, wheels_dir=tmp_path / "wheels")
+        build_package(out_dir=tmp_path, jar=fake_jar(tmp_path), wheels_dir=tmp_path / "wheels")
 
 
 def test_launcher_runs_the_job_entry_point(tmp_path: Path) -> None:
-    report = build_package(out_dir=tmp_path, build_jar=False, python_dependencies=False)
+    report = build_package(out_dir=tmp_path, jar=fake_jar(tmp_path), python_dependencies=False)
     app = tmp_path / "app"
     zipfile.ZipFile(report.zip_path).extractall(app)
     result = subprocess.run(
@@ -110,3 +134,36 @@ def test_launcher_runs_the_job_entry_point(tmp_path: Path) -> None:
     # The job's own argument handling answers (from the zip's lib/python), with a clear error and exit code 2.
     assert result.returncode == 2, result.stderr
     assert "missing.json does not exist" in result.stderr
+
+
+SHADED_KAFKA = b"org/apache/flink/kafka/shaded/org/apache/kafka/"
+
+
+@pytest.mark.slow
+def test_the_built_jar_has_the_kafka_connector_and_msk_iam_on_its_shaded_client(connector_jar: Path) -> None:
+    # GIVEN the uber-jar Maven built from flink_app/pom.xml
+    jar = zipfile.ZipFile(connector_jar)
+    names = set(jar.namelist())
+    # THEN Flink finds the 'kafka' table factory in it
+    factories = jar.read("META-INF/services/org.apache.flink.table.factories.Factory").decode()
+    assert "org.apache.flink.streaming.connectors.kafka.table.KafkaDynamicTableFactory" in factories
+    # AND the IAM classes the DDL names are there, under their own names
+    for name in ("IAMLoginModule", "IAMClientCallbackHandler"):
+        assert f"software/amazon/msk/auth/iam/{name}.class" in names
+    # AND the callback handler implements the connector's shaded Kafka interface, not the unshaded one
+    # (the shaded client would reject it): its constant pool names the relocated class
+    handler = jar.read("software/amazon/msk/auth/iam/IAMClientCallbackHandler.class")
+    assert SHADED_KAFKA + b"common/security/auth/AuthenticateCallbackHandler" in handler
+    unshaded = re.compile(rb"(?<!shaded/)org/apache/kafka/")
+    msk_classes = [n for n in names if n.startswith("software/amazon/msk/") and n.endswith(".class")]
+    assert [n for n in msk_classes if unshaded.search(jar.read(n))] == []
+    assert not [n for n in names if n.startswith("org/apache/kafka/")]
+    # AND Flink's own jars (provided by the runtime) are not shaded in
+    assert not [n for n in names if n.startswith("org/apache/flink/api/common/")]
+
+
+@pytest.mark.slow
+def test_the_package_carries_the_built_jar(connector_jar: Path, tmp_path: Path) -> None:
+    report = build_package(out_dir=tmp_path, build_jar=False, python_dependencies=False)
+    with zipfile.ZipFile(report.zip_path) as archive:
+        assert archive.read(JAR_PATH_IN_ZIP) == connector_jar.read_bytes()
