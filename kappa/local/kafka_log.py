@@ -27,6 +27,12 @@ KAFKA: Final = "kafka"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONNECTOR_JAR = REPO_ROOT / "flink_app" / "target" / "kappa-flink-connectors.jar"
 """Where `flink_app/pom.xml` builds the connector uber-jar (the job's `job.connector_jar` default)."""
+LIVE_IDLE_TIMEOUT_MS: Final = 2000
+"""`job.source.idle_timeout_ms` of the live job on Kafka. The watermark is the minimum over the raw topic's
+partitions, and local traffic (a few users) leaves some partitions without new records for long: without
+idleness their old watermark holds every window and timer back (no trending products, no abandoned carts).
+2 s is longer than the gaps within a burst of traffic, so a partition is idle only between bursts. A bounded
+replay uses 0 (every partition is read to its end; determinism first)."""
 
 
 class LogBackendError(RuntimeError):
@@ -117,6 +123,7 @@ def kafka_job_groups(
     start_position: str = "GROUP_OFFSETS",
     start_timestamp: str | None = None,
     connector_jar: Path = DEFAULT_CONNECTOR_JAR,
+    idle_timeout_ms: int = LIVE_IDLE_TIMEOUT_MS,
 ) -> dict[str, dict[str, str]]:
     """The job's `source` and `sink` groups on Kafka (the contract in docs/contract.md), and its connector jar."""
     source = {
@@ -138,7 +145,7 @@ def kafka_job_groups(
             "kafka.security": "plaintext",
             "kafka.delivery_guarantee": "at-least-once",
         },
-        "job": {"connector_jar": str(connector_jar)},
+        "job": {"connector_jar": str(connector_jar), "source.idle_timeout_ms": str(idle_timeout_ms)},
     }
 
 

@@ -200,6 +200,7 @@ class LocalReplay:
                 start_position="TIMESTAMP" if from_time is not None else "EARLIEST",
                 start_timestamp=format_rfc3339(from_time) if from_time is not None else None,
                 connector_jar=connector_jar,
+                idle_timeout_ms=0,
             )
             groups["source"] = kafka["source"] | {"kafka.bounded": "true"} | overrides.get("source", {})
             groups["sink"] = kafka["sink"] | overrides.get("sink", {})
