@@ -77,12 +77,15 @@ def test_job_properties_on_kafka_follow_the_contract_and_the_job_accepts_them(tm
     assert by_id["job"]["checkpoint.dir"] == str(version.checkpoint_dir)
     assert by_id["job"]["connector_jar"].endswith("kappa-flink-connectors.jar")
     assert by_id["analytics"]["abandonment.after_minutes"] == "1"
+    # AND a partition without new records does not hold the live job's watermark back
+    assert by_id["job"]["source.idle_timeout_ms"] == "2000"
     # AND the job's own settings reader accepts them as Kafka source and sink
     settings = settings_from_properties(by_id)
     assert isinstance(settings.source, KafkaSource)
     assert settings.source.group_id == config.names.flink_consumer_group(version.job_version)
     assert isinstance(settings.sink, KafkaSink)
     assert settings.sink.security == "plaintext"
+    assert settings.source_idle_timeout_ms == 2000
 
 
 def test_a_replayed_version_writes_its_own_topic_from_a_timestamp() -> None:

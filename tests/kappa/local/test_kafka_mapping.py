@@ -6,6 +6,7 @@ import base64
 import json
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -235,12 +236,15 @@ def test_committed_records_are_not_redelivered_and_unfinished_ones_are_after_a_r
             seen.extend(json.loads(base64.b64decode(r["value"]))["n"] for r in group)
         return Invocation(True, result={"batchItemFailures": []})
 
+    # Record timestamps come from librdkafka's clock, which a test's wall-clock shift does not move: no record age.
+    settings = replace(FAST, max_record_age_seconds=-1)
+
     def start(invoke: Any) -> KafkaEventSourceMapping:
         return KafkaEventSourceMapping(
             kafka_broker.bootstrap_servers,
             topic,
             invoke,
-            FAST,
+            settings,
             group_id=f"{topic}-fanout",
             function_name="fanout",
             cluster_arn="arn",
@@ -265,7 +269,11 @@ def test_committed_records_are_not_redelivered_and_unfinished_ones_are_after_a_r
         topic,
         failing,
         StreamMappingSettings(
-            batch_size=10, max_batching_window_seconds=0, retry_backoff_seconds=5, poll_seconds=0.05
+            batch_size=10,
+            max_batching_window_seconds=0,
+            retry_backoff_seconds=5,
+            poll_seconds=0.05,
+            max_record_age_seconds=-1,
         ),
         group_id=f"{topic}-fanout",
         function_name="fanout",
