@@ -83,6 +83,10 @@ class KafkaArchive:
         self.files_written = 0
         self.error: BaseException | None = None
 
+    def add_observer(self, observer: ArchiveObserver) -> None:
+        """Called with the records (as the Firehose stand-in's `StreamRecord`s) and the path of each file written."""
+        self._observers.append(observer)
+
     # ------------------------------------------------------------------ offsets
 
     def saved_offsets(self) -> dict[tuple[str, int], int]:
