@@ -16,6 +16,10 @@ On a ~2M-event simulator log (generated once into build/bench/flink/, reused whi
    at each `--parallelism`, in each Python execution mode of `--modes`.
 5. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown-lines N`,
    the job without each analysis over the first N lines.
+6. With `--kafka`, at each `--parallelism`: the same log on a topic of a local Kafka broker
+   (kappa.local.kafka_broker, `--kafka-partitions`, keyed by user_id as ingestion writes it), read by the
+   job's bounded Kafka source (the connector uber-jar, `make package-flink`): the SQL-only ceiling and the full
+   job again, beside the files figures. Producing the log to the topic is not timed.
 
 events/s = lines in the log / wall time from submission to the end of the bounded job. Every pass is
 measured warm, as a long-running job is: before the figures, each runs once over the first
@@ -90,7 +94,15 @@ def log_prefix(log: Path, lines: int) -> Path:
     return path
 
 
-def job_settings(log: Path, out: Path, *, parallelism: int, mode: str):
+SourceGroup = Callable[[Path], dict[str, str]]
+"""The `source` property group that reads a given log: files by default, a Kafka topic with `--kafka`."""
+
+
+def files_source(log: Path) -> dict[str, str]:
+    return {"type": "files", "files.path": str(log)}
+
+
+def job_settings(log: Path, out: Path, *, parallelism: int, mode: str, source: SourceGroup = files_source):
     from flink_app.settings import settings_from_properties
 
     return settings_from_properties(
@@ -103,7 +115,7 @@ def job_settings(log: Path, out: Path, *, parallelism: int, mode: str):
                 "checkpoint.dir": str(out / "checkpoints"),
                 "watermark.out_of_orderness_ms": "10000",
             },
-            "source": {"type": "files", "files.path": str(log)},
+            "source": source(log),
             "sink": {"type": "files", "files.path": str(out / "insights")},
             "diagnostics": {"type": "files", "files.path": str(out / "diagnostics")},
             "analytics": dict(BENCH_ANALYTICS),
@@ -178,14 +190,14 @@ class Logs:
         return run_pass(self.log, self.lines, out / "measured")
 
 
-def ceiling_pass(*, parallelism: int) -> Pass:
+def ceiling_pass(*, parallelism: int, source: SourceGroup = files_source) -> Pass:
     """The SQL-only ceiling: the job's source and one per-minute count per event type into a blackhole."""
 
     def run(log: Path, lines: int, out: Path) -> JobRun:
         from flink_app.connectors import create_source
         from flink_app.main import build_table_environment
 
-        settings = job_settings(log, out, parallelism=parallelism, mode="thread")
+        settings = job_settings(log, out, parallelism=parallelism, mode="thread", source=source)
         _env, t_env = build_table_environment(settings, local=True)
         create_source(t_env, settings)
         t_env.execute_sql(
@@ -261,6 +273,7 @@ def job_pass(
     mode: str,
     without: frozenset[str] = frozenset(),
     probe: tuple[str, str] | None = None,
+    source: SourceGroup = files_source,
 ) -> Pass:
     """The job as `flink_app.main.run` runs it (bounded, files sinks under the output folder), leaving out
     `without`; `probe` = (DDL of a sink, an INSERT into it) adds one statement to the job. Timed from
@@ -272,7 +285,7 @@ def job_pass(
         shutil.rmtree(out, ignore_errors=True)
 
         def execute() -> None:
-            settings = job_settings(log, out, parallelism=parallelism, mode=mode)
+            settings = job_settings(log, out, parallelism=parallelism, mode=mode, source=source)
             _env, t_env = build_table_environment(settings, local=True)
             statement_set = build_job(t_env, settings, without=without)
             if probe is not None:
@@ -289,6 +302,92 @@ def job_pass(
         return replace(job, insights=insights)
 
     return run
+
+
+class KafkaLogs:
+    """The benchmark's logs on a local broker, one topic per log file, keyed by user_id (not timed)."""
+
+    def __init__(self, broker, *, partitions: int) -> None:
+        self.broker = broker
+        self.partitions = partitions
+        self.topics: dict[Path, str] = {}
+
+    def put(self, log: Path) -> None:
+        from confluent_kafka import Producer
+
+        topic = f"bench-{len(self.topics)}-{log.stem}"[:200]
+        self.broker.create_topic(topic, partitions=self.partitions)
+        producer = Producer(
+            {"bootstrap.servers": self.broker.bootstrap_servers, "linger.ms": 50, "compression.type": "lz4"}
+        )
+        print(
+            f"producing {log.name} to the Kafka topic {topic} ({self.partitions} partitions) ...", flush=True
+        )
+        with log.open("rb") as stream:
+            for line in stream:
+                user = json.loads(line)["user_id"].encode()
+                while True:
+                    try:
+                        producer.produce(topic, value=line.rstrip(b"\n"), key=user)
+                        break
+                    except BufferError:
+                        producer.poll(0.1)
+                producer.poll(0)
+        if producer.flush(120):
+            raise RuntimeError(f"could not produce {log} to the local Kafka broker within 120 s")
+        self.topics[log] = topic
+
+    def source(self, log: Path) -> dict[str, str]:
+        return {
+            "type": "kafka",
+            "kafka.bootstrap_servers": self.broker.bootstrap_servers,
+            "kafka.topic": self.topics[log],
+            "kafka.group_id": f"bench-{self.topics[log]}",
+            "kafka.start_position": "EARLIEST",
+            "kafka.security": "plaintext",
+            "kafka.bounded": "true",
+        }
+
+
+def kafka_figures(
+    logs: Logs, work: Path, args: argparse.Namespace, files_runs: dict
+) -> list[dict[str, object]]:
+    """`--kafka`: the ceiling and the full job again with the log on a local broker's topic."""
+    from kappa.local.kafka_broker import KafkaBroker
+
+    rows: list[dict[str, object]] = []
+    with KafkaBroker.start(work / "kafka-broker") as broker:
+        topics = KafkaLogs(broker, partitions=args.kafka_partitions)
+        topics.put(logs.warm_up)
+        topics.put(logs.log)
+        for p in args.parallelism:
+            ceiling = logs.measure_warm(
+                ceiling_pass(parallelism=p, source=topics.source), work / f"kafka-ceiling-{p}"
+            )
+            job = logs.measure_warm(
+                job_pass(parallelism=p, mode=args.modes[0], source=topics.source), work / f"kafka-job-{p}"
+            )
+            files_job = files_runs.get(p)
+            versus = (
+                f"  ({job.events_per_second / files_job.events_per_second:5.1%} of files)"
+                if files_job
+                else ""
+            )
+            print(
+                f"Kafka source ({args.kafka_partitions} partitions, p{p}): SQL-only ceiling "
+                f"{ceiling.events_per_second:>10,.0f} events/s; full job {job.events_per_second:>10,.0f} "
+                f"events/s{versus}  {job.cpu_microseconds_per_event:5.1f} µs CPU/event  {job.insights:,} insights",
+                flush=True,
+            )
+            rows.append(
+                {
+                    "parallelism": p,
+                    "partitions": args.kafka_partitions,
+                    "ceiling": ceiling.figures(),
+                    "job": {**job.figures(), "insights": job.insights},
+                }
+            )
+    return rows
 
 
 def count_lines(path: Path) -> int:
@@ -348,6 +447,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also time the base's parts alone (source, dedupe with and without state TTL, a window dedupe)",
     )
+    parser.add_argument(
+        "--kafka",
+        action="store_true",
+        help="also read the log from a local Kafka broker (needs Java and the connector jar: make package-flink)",
+    )
+    parser.add_argument("--kafka-partitions", type=int, default=2, help="partitions of the --kafka topic")
     parser.add_argument(
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
@@ -427,6 +532,7 @@ def main(argv: list[str] | None = None) -> None:
         results["keyed_window_probe"] = {"parallelism": highest, **probe.figures()}
 
         results["runs"] = []
+        files_runs: dict[int, JobRun] = {}
         for run_mode in args.modes:
             for p in args.parallelism:
                 job = logs.measure_warm(job_pass(parallelism=p, mode=run_mode), work / f"job-{run_mode}-{p}")
@@ -442,6 +548,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
+                if run_mode == mode:
+                    files_runs[p] = job
                 results["runs"].append(  # type: ignore[union-attr]
                     {
                         "mode": run_mode,
@@ -452,6 +560,8 @@ def main(argv: list[str] | None = None) -> None:
                         "insights": job.insights,
                     }
                 )
+        if args.kafka:
+            results["kafka"] = kafka_figures(logs, work, args, files_runs)
     results["load_average_after"] = os.getloadavg()[0]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))

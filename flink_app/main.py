@@ -114,7 +114,7 @@ def local_connector_jar(settings: JobSettings) -> Path:
     jar = Path(settings.connector_jar) if settings.connector_jar else DEFAULT_CONNECTOR_JAR
     if not jar.is_file():
         how = (
-            "build it with `make package-flink` (or `mvn -f flink_app/pom.xml package`)"
+            "build it with `make package-flink` (or `python -m flink_app.packaging`)"
             if settings.connector_jar is None
             else "fix job.connector_jar, or remove it to use flink_app/target's build (`make package-flink`)"
         )

@@ -20,6 +20,7 @@ connector (Maven profile `kinesis`: not served by this sandbox's Maven mirror, s
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,8 @@ JAR_NAME = CONNECTOR_JAR_NAME
 JAR_PATH_IN_ZIP = f"lib/{JAR_NAME}"
 PYTHON_DIR_IN_ZIP = "lib/python"
 POM = Path(__file__).resolve().parent / "pom.xml"
+SHADED_JAR = POM.parent / "target" / "shaded" / JAR_NAME
+"""What Maven's shade plugin writes (flink_app/pom.xml); installed as `BUILT_JAR` by a rename."""
 BUILT_JAR = DEFAULT_CONNECTOR_JAR
 KINESIS_PROFILE = "kinesis"
 RUNTIME_PYTHON = "3.12"
@@ -138,8 +141,14 @@ def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -
         run_maven(POM, goals, purpose=f"{what} ({POM.relative_to(REPO_ROOT)})")
     except MavenError as error:
         raise PackagingError(str(error)) from None
-    if not BUILT_JAR.is_file():
-        raise PackagingError(f"Maven finished but {BUILT_JAR} is missing: check <finalName> in {POM}")
+    if not SHADED_JAR.is_file():
+        raise PackagingError(
+            f"Maven finished but {SHADED_JAR} is missing: check the shade <outputFile> in {POM}"
+        )
+    # Copy, then rename over the installed jar: a local job that has the old one open keeps a valid file.
+    partial = BUILT_JAR.with_name(f".{JAR_NAME}.{os.getpid()}.partial")
+    shutil.copyfile(SHADED_JAR, partial)
+    partial.replace(BUILT_JAR)
     progress(f"built {BUILT_JAR.relative_to(REPO_ROOT)} in {time.monotonic() - started:.0f} s")
     return BUILT_JAR
 

@@ -5,10 +5,13 @@ One place knows how to call `mvn` quietly and how to turn its output into one li
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class MavenError(RuntimeError):
@@ -21,7 +24,8 @@ def first_error(output: str) -> str | None:
     >>> first_error("[INFO] x\\n[ERROR] \\n[ERROR] Could not resolve dependencies\\n")
     'Could not resolve dependencies'
     """
-    for line in output.splitlines():
+    # Maven (3.8 here) writes colour resets before its first line even with -Dstyle.color=never (its console setup).
+    for line in _ANSI_ESCAPE.sub("", output).splitlines():
         text = line.removeprefix("[ERROR]").strip() if line.startswith("[ERROR]") else ""
         if text:
             return text[:300]

@@ -96,11 +96,44 @@ def run_job(
     settings = settings_from_properties(override(load_property_groups(REPLAY_PROPERTIES), changes))
     started = time.monotonic()
     run(settings, local=True, wait=True)
-    lines = read_lines(out / "insights")
+    return _job_run(read_lines(out / "insights"), out, seconds=time.monotonic() - started)
+
+
+def run_kafka_job(
+    out: Path,
+    *,
+    source: dict[str, str],
+    sink: dict[str, str] | None = None,
+    connector_jar: Path,
+    analytics: dict[str, str] | None = None,
+) -> JobRun:
+    """Run the job with the `source` (and `sink`) property groups given whole, e.g. a bounded Kafka source;
+    the sink defaults to files under `out`. With a Kafka sink the returned run has no lines: read the topic."""
+    from flink_app.main import run
+
+    groups = load_property_groups(REPLAY_PROPERTIES)
+    groups["source"] = dict(source)
+    groups["sink"] = dict(sink) if sink else {"type": "files", "files.path": str(out / "insights")}
+    changes = [
+        ("diagnostics", "type", "files"),
+        ("diagnostics", "files.path", str(out / "diagnostics")),
+        ("job", "parallelism", "1"),
+        ("job", "watermark.out_of_orderness_ms", "10000"),
+        ("job", "checkpoint.dir", str(out / "checkpoints")),
+        ("job", "connector_jar", str(connector_jar)),
+        *[("analytics", key, value) for key, value in (analytics or {}).items()],
+    ]
+    settings = settings_from_properties(override(groups, changes))
+    started = time.monotonic()
+    run(settings, local=True, wait=True)
+    return _job_run(read_lines(out / "insights"), out, seconds=time.monotonic() - started)
+
+
+def _job_run(lines: list[str], out: Path, *, seconds: float) -> JobRun:
     return JobRun(
         lines=lines,
         insights=[json.loads(line) for line in lines],
         late=[json.loads(line) for line in read_lines(out / "diagnostics" / "late")],
         stats=[json.loads(line) for line in read_lines(out / "diagnostics" / "stats")],
-        seconds=time.monotonic() - started,
+        seconds=seconds,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -160,6 +161,29 @@ def test_the_built_jar_has_the_kafka_connector_and_msk_iam_on_its_shaded_client(
     assert not [n for n in names if n.startswith("org/apache/kafka/")]
     # AND Flink's own jars (provided by the runtime) are not shaded in
     assert not [n for n in names if n.startswith("org/apache/flink/api/common/")]
+
+
+IAM_CLIENT_CHECK = Path(__file__).resolve().parent / "java" / "IamClientCheck.java"
+
+
+@pytest.mark.slow
+def test_the_shaded_kafka_client_accepts_the_msk_iam_classes(connector_jar: Path) -> None:
+    # GIVEN the uber-jar on the classpath with Flink's own jars (PyFlink's lib: what the runtime provides)
+    import pyflink
+
+    flink_lib = Path(pyflink.__file__).resolve().parent / "lib"
+    classpath = f"{connector_jar}{os.pathsep}{flink_lib / '*'}"
+    # WHEN a Kafka consumer of the jar's shaded client is built with the job's IAM settings (no broker needed)
+    result = subprocess.run(
+        ["java", "-cp", classpath, str(IAM_CLIENT_CHECK), "127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN the callback handler passes the client's type check and the JAAS login with IAMLoginModule succeeds
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "OK: the shaded Kafka client accepted" in result.stdout
 
 
 @pytest.mark.slow
