@@ -18,15 +18,13 @@ import json
 from pathlib import Path
 from typing import Final
 
+from flink_app.settings import DEFAULT_CONNECTOR_JAR
 from kappa.local.kafka_broker import KafkaBroker
 from kappa.local.paths import DataDir, write_atomically
 from stacks.config import AppConfig
 
 LOG_BACKENDS: Final = ("kinesis", "kafka")
 KAFKA: Final = "kafka"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONNECTOR_JAR = REPO_ROOT / "flink_app" / "target" / "kappa-flink-connectors.jar"
-"""Where `flink_app/pom.xml` builds the connector uber-jar (the job's `job.connector_jar` default)."""
 LIVE_IDLE_TIMEOUT_MS: Final = 2000
 """`job.source.idle_timeout_ms` of the live job on Kafka. The watermark is the minimum over the raw topic's
 partitions, and local traffic (a few users) leaves some partitions without new records for long: without
