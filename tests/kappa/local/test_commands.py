@@ -137,3 +137,23 @@ def test_the_log_option_accepts_only_known_logs(tmp_path: Path) -> None:
     result = runner.invoke(app, ["local", "up", "--log", "msk", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "kinesis" in result.output
+
+
+def test_a_cut_over_data_dir_is_refused_on_kafka_before_anything_starts(tmp_path: Path) -> None:
+    # GIVEN a data directory cut over to v2
+    data = DataDir.at(tmp_path).create()
+    write_active_version(data, active_version_file("v2", previous="v1"))
+    # WHEN the runtime is started on it with the Kafka log
+    result = runner.invoke(app, ["local", "up", "--port", "0", "--log", "kafka", "--data-dir", str(tmp_path)])
+    # THEN it says cut-overs are not supported on Kafka yet, and leaves nothing behind
+    assert result.exit_code == 1
+    assert "cut-overs are not supported on the Kafka log yet" in " ".join(result.output.split())
+    assert not data.kafka.exists()
+
+
+def test_a_kafka_data_dir_is_refused_on_kinesis(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path).create()
+    data.log_backend_file.write_text("kafka\n")
+    result = runner.invoke(app, ["local", "up", "--port", "0", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "start it with `--log kafka`" in " ".join(result.output.split())
