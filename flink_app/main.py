@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -78,11 +79,26 @@ def execution_configuration(settings: JobSettings, *, local: bool) -> dict[str, 
         configuration["execution.checkpointing.dir"] = local_checkpoint_location(settings)
         if settings.uses_kafka:
             # PyFlink's mini-cluster has no Kafka connector; on Managed Flink the run options' jarfile has it.
-            configuration["pipeline.jars"] = local_connector_jar(settings).as_uri()
+            jars = [*flink_cli_job_jars(), local_connector_jar(settings).as_uri()]
+            configuration["pipeline.jars"] = ";".join(jars)
     if isinstance(settings.source, FilesSource | KafkaSource) and settings.source.bounded:
         # A bounded replay either completes or fails loudly; retrying a deterministic failure helps no one.
         configuration["restart-strategy.type"] = "none"
     return configuration
+
+
+def flink_cli_job_jars() -> list[str]:
+    """The jars `flink run --python` puts in `pipeline.jars` itself (flink-python, which holds the Python
+    operators), which setting `pipeline.jars` here would otherwise replace: the job then fails to submit with
+    ClassNotFoundException EmbeddedPythonScalarFunctionOperator. Under `flink run` (the local runtime, as on
+    Managed Flink) PythonDriver starts this process with PYFLINK_GATEWAY_PORT set; `python main.py` does not."""
+    if "PYFLINK_GATEWAY_PORT" not in os.environ:
+        return []
+    import pyflink
+
+    return [
+        jar.as_uri() for jar in sorted((Path(pyflink.__file__).parent / "opt").glob("flink-python-*.jar"))
+    ]
 
 
 def local_checkpoint_location(settings: JobSettings) -> str:

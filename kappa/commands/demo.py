@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.live import Live
 
-from kappa.commands.local import stop_on_signals
+from kappa.commands.local import LogBackend, LogOption, stop_on_signals
 from kappa.commands.terminal import output_console
 from kappa.local.demo_session import DEFAULT_DEMO_DIR, DemoError, DemoOptions, DemoSession
 from kappa.local.demo_view import live_view, summary
@@ -26,10 +26,17 @@ def demo(
         Path, typer.Option(help="Where the demo's runtime keeps its files (cleared first).")
     ] = DEFAULT_DEMO_DIR,
     port: Annotated[int, typer.Option(help="Port of the local API (0 picks a free one).")] = 0,
+    log: LogOption = LogBackend.kinesis,
 ) -> None:
     """Run the whole pipeline locally: simulated shoppers → API → log → Flink → signed webhooks."""
     options = DemoOptions(
-        duration_seconds=duration, users=users, rate=rate, seed=seed, data_dir=data_dir, port=port
+        duration_seconds=duration,
+        users=users,
+        rate=rate,
+        seed=seed,
+        data_dir=data_dir,
+        port=port,
+        log=log.value,
     )
     with stop_on_signals() as stopping:
         session: DemoSession | None = None

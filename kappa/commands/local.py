@@ -6,6 +6,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -41,6 +42,20 @@ AwsPortOption = Annotated[
 EnvOption = Annotated[
     str | None, typer.Option("--env", help="Environment from cdk.json whose settings to use.")
 ]
+
+
+class LogBackend(StrEnum):
+    kinesis = "kinesis"
+    kafka = "kafka"
+
+
+LogOption = Annotated[
+    LogBackend,
+    typer.Option(
+        "--log",
+        help="The log: kinesis (moto streams) or kafka (a local Kafka broker, the production topology on MSK).",
+    ),
+]
 CheckpointOption = Annotated[
     int,
     typer.Option(
@@ -56,6 +71,7 @@ def up(
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
     env: EnvOption = None,
     checkpoint_interval_ms: CheckpointOption = 500,
+    log: LogOption = LogBackend.kinesis,
 ) -> None:
     """Start the local pipeline and keep it running until Ctrl-C (state survives a restart)."""
     options = RuntimeOptions(
@@ -64,6 +80,7 @@ def up(
         aws_port=aws_port,
         env_name=env,
         checkpoint_interval_ms=checkpoint_interval_ms,
+        log=log.value,
     )
     with stop_on_signals() as stopping:
         try:
@@ -131,7 +148,7 @@ def describe(info: RuntimeInfo) -> Panel:
             for key in info.producer_keys
         ),
         f"[bold]admin key[/bold]      {info.admin_key.value}   (webhook management)",
-        f"[bold]AWS stand-in[/bold]   {info.aws_endpoint}   (moto; streams {info.raw_stream}, {info.insights_stream})",
+        *log_lines(info),
         f"[bold]data[/bold]           {info.data.root}",
         f"  archive        {info.data.archive}",
         f"  insights       {info.version.insights}",
@@ -148,6 +165,18 @@ def describe(info: RuntimeInfo) -> Panel:
         "Ctrl-C stops everything (state is kept; the next start resumes).",
     ]
     return Panel("\n".join(lines), title="kappa local runtime is up", border_style="green")
+
+
+def log_lines(info: RuntimeInfo) -> list[str]:
+    """Where the log is: moto's streams, or the local Kafka broker's topics."""
+    if info.kafka_bootstrap_servers is None:
+        return [
+            f"[bold]AWS stand-in[/bold]   {info.aws_endpoint}   (moto; streams {info.raw_stream}, {info.insights_stream})"
+        ]
+    return [
+        f"[bold]Kafka[/bold]          {info.kafka_bootstrap_servers}   (topics {info.raw_stream}, {info.insights_stream})",
+        f"[bold]AWS stand-in[/bold]   {info.aws_endpoint}   (moto: tables, queues, keys)",
+    ]
 
 
 def job_version_notes(info: RuntimeInfo) -> list[str]:

@@ -75,7 +75,9 @@ def replay(
     from_time: Annotated[
         str | None,
         typer.Option(
-            "--from", help="Replay the raw stream from this RFC 3339 time (default: its oldest record)."
+            "--from",
+            help="Replay the raw stream (or, with --data-dir on a `--log kafka` runtime, the raw topic) from this "
+            "RFC 3339 time (default: its oldest record).",
         ),
     ] = None,
     archive: Annotated[
@@ -104,11 +106,16 @@ def replay(
 
         overrides = _parse_overrides(set_property or [])
         try:
-            output = LocalReplay(data_dir).run(job_version, overrides=overrides, progress=console.print)
+            output = LocalReplay(data_dir).run(
+                job_version,
+                overrides=overrides,
+                progress=console.print,
+                from_time=_timestamp(from_time, "--from"),
+            )
         except ReplayError as error:
             console.print(f"[red]replay failed:[/red] {error}")
             raise typer.Exit(code=1) from None
-        console.print(f"[green]replayed the archive as {job_version}[/green]: insights in {output}")
+        console.print(f"[green]replayed the log as {job_version}[/green]: insights in {output}")
         return
     if set_property:
         raise typer.BadParameter(

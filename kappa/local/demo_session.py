@@ -78,6 +78,8 @@ class DemoOptions:
     data_dir: Path = DEFAULT_DEMO_DIR
     port: int = 0
     fresh: bool = True
+    log: str = "kinesis"
+    """The runtime's log: `kinesis` (moto) or `kafka` (a local broker, the production topology on MSK)."""
     settle_seconds: float = 45.0
 
 
@@ -108,7 +110,10 @@ class DemoSession:
         self._progress = progress or (lambda message: None)
         self.runtime = LocalRuntime(
             RuntimeOptions(
-                data_dir=options.data_dir, api_port=options.port, job_property_overrides=DEMO_JOB_PROPERTIES
+                data_dir=options.data_dir,
+                api_port=options.port,
+                job_property_overrides=DEMO_JOB_PROPERTIES,
+                log=options.log,
             ),
             progress=self._progress,
         )

@@ -131,9 +131,14 @@ def summary(snap: DemoSnapshot, info: RuntimeInfo) -> Panel:
         *_behind(snap, info),
         "",
         f"files: archive {info.data.archive}",
-        f"       insights {info.version.insights}",
+        (
+            f"       insights topic {info.insights_stream} ({info.data.kafka})"
+            if info.log == "kafka"
+            else f"       insights {info.version.insights}"
+        ),
         f"       logs {info.data.logs}",
-        f"run it yourself: kappa local up --data-dir {info.data.root}",
+        f"run it yourself: kappa local up --data-dir {info.data.root}"
+        + (" --log kafka" if info.log == "kafka" else ""),
     ]
     return Panel(
         "\n".join(lines), title="demo summary", border_style="green" if snap.webhooks_verified else "red"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from kappa.local.active_version import ActiveVersionError
 from kappa.local.flink_job import FlinkJobError
 from kappa.local.function_host import FunctionInitError
+from kappa.local.kafka_broker import KafkaBrokerError
+from kappa.local.kafka_log import LogBackendError
 from kappa.local.paths import DataDirBusyError
 from kappa.local.ports import PortBusyError
 from kappa.local.state_snapshot import StateSnapshotError
@@ -14,6 +16,8 @@ RUNTIME_ERRORS: tuple[type[BaseException], ...] = (
     ActiveVersionError,
     FlinkJobError,
     FunctionInitError,
+    KafkaBrokerError,
+    LogBackendError,
     DataDirBusyError,
     PortBusyError,
     StateSnapshotError,

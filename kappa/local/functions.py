@@ -54,8 +54,13 @@ def function_specs(
     webhook_environment: Mapping[str, str],
     admin_key_ids: list[str],
     handlers: Mapping[str, str] | None = None,
+    ingest_log_environment: Mapping[str, str] | None = None,
 ) -> dict[str, FunctionSpec]:
-    """One spec per function, keyed by `INGEST`, `WEBHOOKS_API`, `FANOUT`."""
+    """One spec per function, keyed by `INGEST`, `WEBHOOKS_API`, `FANOUT`.
+
+    `ingest_log_environment` is the ingestion function's log settings when the log is not the raw stream
+    (`LOG_BACKEND=kafka`, bootstrap servers, topic, security: `kappa.local.kafka_log.ingest_environment`).
+    """
     from lambdas.ingest import settings as ingest_settings
     from lambdas.webhooks_common import environment as webhook_settings
 
@@ -85,6 +90,7 @@ def function_specs(
                 "POWERTOOLS_SERVICE_NAME": "ingest",
                 ingest_settings.RAW_STREAM_NAME_ENV: config.names.raw_stream,
                 ingest_settings.PUT_RECORDS_TIME_BUDGET_ENV: f"{config.ingestion.put_records_time_budget_seconds:g}",
+                **(ingest_log_environment or {}),
             },
             timeout_seconds=config.ingestion.function.timeout_seconds,
             memory_mb=config.ingestion.function.memory_mb,

@@ -67,11 +67,21 @@ def runtime_job_properties(
     *,
     checkpoint_interval_ms: int,
     overrides: dict[str, dict[str, str]] | None = None,
+    log_groups: dict[str, dict[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """What the runtime's job runs with: cdk.json's settings, then `overrides` (e.g. the demo's short
-    timeouts), then the version's own properties (a version cut over to computes what it was replayed with)."""
-    return merge_property_groups(
+    timeouts), then the version's own properties (a version cut over to computes what it was replayed with).
+
+    `log_groups` (the Kafka log's `source` and `sink`, `kappa.local.kafka_log.kafka_job_groups`) replace those
+    groups whole, since the files connector's keys mean nothing to another connector; other groups merge.
+    """
+    merged = merge_property_groups(
         local_job_properties(config, data, checkpoint_interval_ms=checkpoint_interval_ms, version=version),
         overrides or {},
         version.job_properties,
     )
+    if not log_groups:
+        return merged
+    replaced = {"source", "sink"} & set(log_groups)
+    kept = [group for group in merged if group["PropertyGroupId"] not in replaced]
+    return merge_property_groups(kept, log_groups)

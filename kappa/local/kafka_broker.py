@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from kappa.local.ports import LOOPBACK, free_port, is_listening
 from kappa.maven import MavenError, run_maven
@@ -118,8 +119,13 @@ class KafkaBroker:
 
     @classmethod
     def start(cls, directory: Path, *, port: int = 0, timeout_s: float = START_TIMEOUT_S) -> KafkaBroker:
-        """Format fresh storage under `directory` and start the broker on `port` (0: a free one); wait until it
-        answers metadata requests."""
+        """Start the broker on `port` (0: a free one) with its storage under `directory`; wait until it answers
+        metadata requests.
+
+        Storage formatted by an earlier start is reused as it is (topics, records and committed offsets survive
+        a restart, as the local runtime needs); an empty directory is formatted first. Ports may differ between
+        starts: clients get `bootstrap_servers` anew, and the node's identity lives in the storage.
+        """
         libs = broker_classpath()
         directory.mkdir(parents=True, exist_ok=True)
         port = port or free_port()
@@ -130,18 +136,8 @@ class KafkaBroker:
         )
         (directory / "log4j2.properties").write_text(_LOG4J)
         java = _java_command(libs, directory)
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        formatted = subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        if formatted.returncode != 0:
-            raise KafkaBrokerError(
-                f"formatting the Kafka storage in {directory} failed: {(formatted.stderr or formatted.stdout).strip()[-500:]}"
-            )
+        if not is_formatted(directory):
+            _format_storage(java, directory, properties)
         log = (directory / "broker.log").open("wb")
         process = subprocess.Popen(
             [*java, "kafka.Kafka", str(properties)],
@@ -192,29 +188,7 @@ class KafkaBroker:
 
         An existing topic with the same partition count is fine (fixtures may ask twice); another count is an error.
         """
-        from confluent_kafka import KafkaError, KafkaException
-        from confluent_kafka.admin import NewTopic
-
-        future = self.admin().create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1)]
-        )[name]
-        try:
-            future.result(timeout=30)
-        except KafkaException as error:
-            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise KafkaBrokerError(f"could not create topic {name!r}: {error.args[0].str()}") from None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            topic = self.admin().list_topics(topic=name, timeout=5).topics.get(name)
-            if topic is not None and topic.error is None and topic.partitions:
-                if len(topic.partitions) != partitions:
-                    raise KafkaBrokerError(
-                        f"topic {name!r} already exists with {len(topic.partitions)} partitions, not {partitions}"
-                    )
-                if all(p.leader >= 0 for p in topic.partitions.values()):
-                    return
-            time.sleep(0.1)
-        raise KafkaBrokerError(f"topic {name!r} has no leader for every partition after 30 s")
+        create_topic(self.admin(), name, partitions)
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the broker's own log (for error messages)."""
@@ -247,6 +221,52 @@ class KafkaBroker:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def create_topic(admin: Any, name: str, partitions: int = 1) -> None:
+    """Create `name` with `partitions` (replication 1) through `admin` (a confluent-kafka AdminClient) and wait
+    until every partition has a leader; an existing topic with the same partition count is fine."""
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    future = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])[name]
+    try:
+        future.result(timeout=30)
+    except KafkaException as error:
+        if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            raise KafkaBrokerError(f"could not create topic {name!r}: {error.args[0].str()}") from None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        topic = admin.list_topics(topic=name, timeout=5).topics.get(name)
+        if topic is not None and topic.error is None and topic.partitions:
+            if len(topic.partitions) != partitions:
+                raise KafkaBrokerError(
+                    f"topic {name!r} already exists with {len(topic.partitions)} partitions, not {partitions}"
+                )
+            if all(p.leader >= 0 for p in topic.partitions.values()):
+                return
+        time.sleep(0.1)
+    raise KafkaBrokerError(f"topic {name!r} has no leader for every partition after 30 s")
+
+
+def is_formatted(directory: Path) -> bool:
+    """True when `directory` holds storage an earlier start formatted (KRaft writes meta.properties)."""
+    return (directory / "data" / "meta.properties").is_file()
+
+
+def _format_storage(java: list[str], directory: Path, properties: Path) -> None:
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    formatted = subprocess.run(
+        [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if formatted.returncode != 0:
+        raise KafkaBrokerError(
+            f"formatting the Kafka storage in {directory} failed: {(formatted.stderr or formatted.stdout).strip()[-500:]}"
+        )
 
 
 def _java_command(libs: Path, directory: Path) -> list[str]:

@@ -25,6 +25,7 @@ class DataDir:
     <root>/diagnostics/         the job's late events and duplicate counts
     <root>/flink/               generated job properties and Flink config, retained checkpoints
     <root>/state/               what the AWS stand-ins must remember across restarts, the active job version
+    <root>/kafka/               the local Kafka broker's storage, when started with `--log kafka`
     <root>/logs/                one log per Lambda function, the Flink job and the runtime
     <root>/versions/<version>/  a replayed job version (`kappa replay`); after `kappa cutover` to it, the
                                 runtime's run of it under `live/` (source feed, insights, diagnostics, checkpoints)
@@ -88,6 +89,26 @@ class DataDir:
     def insights_done_ids(self) -> Path:
         """Ids of the insights the fan-out has finished with (the publisher's exactly-once record)."""
         return self.state / "insights-done.ids"
+
+    @property
+    def kafka(self) -> Path:
+        """The local Kafka broker's storage (`kappa local up --log kafka`): topics, records, committed offsets."""
+        return self.root / "kafka"
+
+    @property
+    def log_backend_file(self) -> Path:
+        """Which log the data directory was started with (`kinesis` or `kafka`); one data directory, one log."""
+        return self.state / "log-backend"
+
+    @property
+    def kafka_broker_file(self) -> Path:
+        """Where the running runtime's broker listens (`{"bootstrap_servers": ...}`), for `kappa replay` beside it."""
+        return self.state / "kafka-broker.json"
+
+    @property
+    def raw_archive_offsets(self) -> Path:
+        """How far the Firehose stand-in on Kafka has archived each raw topic partition (written after each file)."""
+        return self.state / "raw-archive-offsets.json"
 
     def create(self) -> DataDir:
         for folder in (

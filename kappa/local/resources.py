@@ -36,15 +36,19 @@ def create_stream(kinesis: Any, name: str, settings: StreamConfig) -> None:
     kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
 
 
-def create_resources(aws: AwsClients, config: AppConfig, *, job_version: str | None = None) -> LocalResources:
+def create_resources(
+    aws: AwsClients, config: AppConfig, *, job_version: str | None = None, streams: bool = True
+) -> LocalResources:
     """Streams (raw, and the insights stream of `job_version`, default cdk.json's), then the delivery
-    resources (tables, queues, signing key)."""
+    resources (tables, queues, signing key). Without `streams` (the log is Kafka) no stream is created and
+    `raw_stream`/`insights_stream` name nothing in moto."""
     from kappa.webhooks.local_resources import create_webhook_resources
 
     names = config.names
-    create_stream(aws.kinesis, names.raw_stream, config.ingestion.raw_stream)
     insights = insights_stream_name(config, job_version)
-    create_stream(aws.kinesis, insights, config.processing.insights_stream)
+    if streams:
+        create_stream(aws.kinesis, names.raw_stream, config.ingestion.raw_stream)
+        create_stream(aws.kinesis, insights, config.processing.insights_stream)
     webhooks = create_webhook_resources(dynamodb=aws.dynamodb, sqs=aws.sqs, kms=aws.kms, names=names)
     dead_letter_arn = aws.sqs.get_queue_attributes(
         QueueUrl=webhooks.dead_letter_queue_url, AttributeNames=["QueueArn"]

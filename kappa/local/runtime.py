@@ -9,6 +9,12 @@ client ─HTTP─▶ API Gateway front ─▶ ingest (worker) ─▶ raw stream 
                                               ▼ event source mapping stand-in
                                        fanout (worker) ─▶ subscribers; retries via SQS ─▶ fanout
 ```
+With `RuntimeOptions.log = "kafka"` (`kappa local up --log kafka`) the log is a real Kafka broker instead
+(`kappa.local.kafka_log`): ingest produces to the raw topic, the job reads it with a Kafka source and writes
+the insights topic with a Kafka sink (no insight publisher: the production topology), the archive stand-in
+copies the raw topic (`kappa.local.kafka_archive`), and the MSK event source mapping stand-in feeds the
+insights topic to the fan-out (`kappa.local.kafka_mapping`). The broker starts first and stops last.
+
 Start order puts the slow part first (the Flink job's JVM) and opens the API last, once the job runs.
 Stop order is the reverse of the data flow, so nothing accepted is lost: API closed → raw stream
 drained to the archive → job stopped (its last checkpoint stays) → last insight files published →
@@ -52,6 +58,20 @@ from kappa.local.function_host import FunctionHost
 from kappa.local.functions import FANOUT, INGEST, WEBHOOKS_API, api_routes, function_specs
 from kappa.local.insight_publisher import InsightPublisher
 from kappa.local.job_properties import runtime_job_properties
+from kappa.local.kafka_archive import KafkaArchive
+from kappa.local.kafka_broker import KafkaBroker
+from kappa.local.kafka_log import (
+    KAFKA,
+    LogBackendError,
+    check_log_backend,
+    ingest_environment,
+    insights_topic,
+    kafka_job_groups,
+    require_connector_jar,
+    start_broker,
+)
+from kappa.local.kafka_mapping import KafkaEventSourceMapping, msk_cluster_arn
+from kappa.local.kafka_records import KafkaRecord
 from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DEFAULT_DATA_DIR, DataDir, DataDirLock
 from kappa.local.ports import require_free
@@ -80,6 +100,8 @@ class RuntimeOptions:
     poll_seconds: float = 0.2
     handlers: dict[str, str] | None = None
     flink_start_timeout_seconds: float = 240.0
+    log: str = "kinesis"
+    """`kinesis` (moto streams, the job on the archive) or `kafka` (a local broker, the job on the topics)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,9 @@ class RuntimeInfo:
     job_id: str | None
     job_version: str
     version: RuntimeVersion
+    log: str = "kinesis"
+    kafka_bootstrap_servers: str | None = None
+    """The local broker (`--log kafka`); `raw_stream` and `insights_stream` are then its topics."""
 
 
 @dataclass(frozen=True)
@@ -138,10 +163,12 @@ class LocalRuntime:
         self.keys: ApiKeyRing | None = None
         self.functions: dict[str, FunctionHost] = {}
         self.front: ApiGatewayFront | None = None
-        self.archive: FirehoseArchive | None = None
+        self.archive: FirehoseArchive | KafkaArchive | None = None
         self.job: FlinkJob | None = None
         self.publisher: InsightPublisher | None = None
-        self.insights_mapping: KinesisEventSourceMapping | None = None
+        self.insights_mapping: KinesisEventSourceMapping | KafkaEventSourceMapping | None = None
+        self.broker: KafkaBroker | None = None
+        self._delivered_by_type: Counter[str] = Counter()
         self.retry_mapping: SqsEventSourceMapping | None = None
         self._snapshot: StateSnapshot | None = None
         self._job_status = FlinkStatusReader(self.data.logs / "flink")
@@ -184,7 +211,20 @@ class LocalRuntime:
         require_java()
         self.data.create()
         self._lock_file = DataDirLock(self.data).acquire()
+        on_kafka = options.log == KAFKA
+        check_log_backend(self.data, options.log)
         self.version = version = runtime_version(self.config, self.data)
+        if on_kafka:
+            if version.switch is not None:
+                raise LogBackendError(
+                    f"{self.data.root} was cut over to {version.job_version}: cut-overs are not supported on the "
+                    "Kafka log yet (compare with `kappa compare`, then set processing.job_version in cdk.json)"
+                )
+            require_connector_jar()
+            self._progress("starting the Kafka broker and creating the raw and insights topics")
+            self.broker = start_broker(
+                self.data, self.config, insights_topics=[insights_topic(self.config, version.job_version)]
+            )
         for folder in (version.insights, version.diagnostics):
             folder.mkdir(parents=True, exist_ok=True)
         self.keys = ApiKeyRing.load_or_create(self.data.api_keys, self.config.ingestion.producers)
@@ -217,7 +257,9 @@ class LocalRuntime:
         saved = self._snapshot.load()
         if saved is not None:
             self._snapshot.restore_keys(saved)
-        self.resources = create_resources(self.aws, self.config, job_version=version.job_version)
+        self.resources = create_resources(
+            self.aws, self.config, job_version=version.job_version, streams=not on_kafka
+        )
         if saved is not None:
             restored = self._snapshot.restore_data(saved, self.resources.queue_urls)
             self._progress(f"restored webhook state from {self._snapshot.path}: {restored}")
@@ -230,6 +272,9 @@ class LocalRuntime:
             webhook_environment=self.resources.webhook_environment,
             admin_key_ids=[self.keys.admin.id],
             handlers=options.handlers,
+            ingest_log_environment=(
+                ingest_environment(self.broker.bootstrap_servers, self.config) if self.broker else None
+            ),
         )
         self.functions = {
             name: FunctionHost(spec, self.data.logs / f"lambda-{name}.log") for name, spec in specs.items()
@@ -238,6 +283,61 @@ class LocalRuntime:
             for future in [pool.submit(host.start) for host in self.functions.values()]:
                 future.result()
 
+        if self.broker is not None:
+            self._start_kafka_delivery(self.broker)
+        else:
+            self._start_kinesis_delivery(feed)
+        self.retry_mapping = SqsEventSourceMapping(
+            self.aws.sqs,
+            self.resources.retry_queue_url,
+            self.functions[FANOUT].invoke,
+            QueueMappingSettings(batch_size=10, wait_seconds=1),
+            region=self.aws.region,
+        ).start()
+
+        self._progress("waiting for the Flink job to run")
+        self._wait_for_job()
+
+        self.front = ApiGatewayFront(
+            routes=api_routes(),
+            stage=self.config.ingestion.stage_name,
+            keys=self.keys,
+            invoke=lambda function, event: self.functions[function].invoke(event),
+            port=api_port,
+            observers=[self._observe_api],
+        ).start()
+        self._supervisor_stop.clear()
+        self._supervisor = threading.Thread(target=self._supervise, name="runtime-supervisor", daemon=True)
+        self._supervisor.start()
+        self._started = True
+        on_topics = self.broker is not None
+        self.info = RuntimeInfo(
+            api_url=self.front.base_url,
+            aws_endpoint=self._moto.endpoint_url,
+            producer_keys=self.keys.producers,
+            admin_key=self.keys.admin,
+            data=self.data,
+            raw_stream=self.config.names.raw_topic if on_topics else self.resources.raw_stream,
+            insights_stream=(
+                insights_topic(self.config, version.job_version)
+                if on_topics
+                else self.resources.insights_stream
+            ),
+            restored_from=self.job.restored_from,
+            job_id=self.job.job_id,
+            job_version=version.job_version,
+            version=version,
+            log=options.log,
+            kafka_bootstrap_servers=self.broker.bootstrap_servers if self.broker else None,
+        )
+        return self.info
+
+    def _start_kinesis_delivery(self, feed: ArchiveFeed | None) -> None:
+        """Archive from the raw stream; publish the job's insight files; the Kinesis mapping feeds the fan-out."""
+        options, version = self.options, self.version
+        assert self.aws is not None
+        assert self.resources is not None
+        assert version is not None
         self.archive = FirehoseArchive(
             self.aws.kinesis,
             self.resources.raw_stream,
@@ -276,43 +376,50 @@ class LocalRuntime:
             on_checkpoint=self.publisher.mark_done,
             region=self.aws.region,
         ).start()
-        self.retry_mapping = SqsEventSourceMapping(
-            self.aws.sqs,
-            self.resources.retry_queue_url,
+
+    def _start_kafka_delivery(self, broker: KafkaBroker) -> None:
+        """Archive from the raw topic; the MSK mapping feeds the insights topic (the job's sink) to the fan-out."""
+        options, version, names = self.options, self.version, self.config.names
+        assert self.aws is not None
+        assert version is not None
+        self.archive = KafkaArchive(
+            broker.bootstrap_servers,
+            names.raw_topic,
+            self.data.archive,
+            group_id=names.raw_archive_delivery_stream,
+            offsets_file=self.data.raw_archive_offsets,
+            object_prefix=names.raw_archive_delivery_stream,
+            buffer_seconds=options.archive_buffer_seconds,
+            poll_seconds=options.poll_seconds,
+        ).start()
+        delivery = self.config.delivery
+        self.insights_mapping = KafkaEventSourceMapping(
+            broker.bootstrap_servers,
+            insights_topic(self.config, version.job_version),
             self.functions[FANOUT].invoke,
-            QueueMappingSettings(batch_size=10, wait_seconds=1),
+            StreamMappingSettings(
+                batch_size=delivery.batch_size,
+                max_batching_window_seconds=delivery.max_batching_window_seconds,
+                max_retry_attempts=delivery.max_retry_attempts,
+                max_record_age_seconds=delivery.max_record_age_seconds,
+                poll_seconds=options.poll_seconds,
+            ),
+            group_id=names.fanout_consumer_group,
+            function_name=self.functions[FANOUT].spec.name,
+            cluster_arn=msk_cluster_arn(names.kafka_cluster, self.aws.region),
+            on_failure=self._send_to_failed_batches_queue,
+            on_checkpoint=self._count_delivered,
             region=self.aws.region,
         ).start()
 
-        self._progress("waiting for the Flink job to run")
-        self._wait_for_job()
-
-        self.front = ApiGatewayFront(
-            routes=api_routes(),
-            stage=self.config.ingestion.stage_name,
-            keys=self.keys,
-            invoke=lambda function, event: self.functions[function].invoke(event),
-            port=api_port,
-            observers=[self._observe_api],
-        ).start()
-        self._supervisor_stop.clear()
-        self._supervisor = threading.Thread(target=self._supervise, name="runtime-supervisor", daemon=True)
-        self._supervisor.start()
-        self._started = True
-        self.info = RuntimeInfo(
-            api_url=self.front.base_url,
-            aws_endpoint=self._moto.endpoint_url,
-            producer_keys=self.keys.producers,
-            admin_key=self.keys.admin,
-            data=self.data,
-            raw_stream=self.resources.raw_stream,
-            insights_stream=self.resources.insights_stream,
-            restored_from=self.job.restored_from,
-            job_id=self.job.job_id,
-            job_version=version.job_version,
-            version=version,
-        )
-        return self.info
+    def _count_delivered(self, records: list[KafkaRecord], outcome: str) -> None:
+        """Insights the MSK mapping finished with, by type (the Kafka path's figure for the live view)."""
+        kinds: Counter[str] = Counter()
+        for record in records:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                kinds[str(json.loads(record.value).get("type"))] += 1
+        with self._lock:
+            self._delivered_by_type.update(kinds)
 
     def stop(self) -> None:
         """Stop every part that was started, in the order that keeps accepted data (idempotent)."""
@@ -327,6 +434,7 @@ class LocalRuntime:
             ("state snapshot", self._save_snapshot_if_started),
             ("Lambda workers", lambda: [host.stop() for host in self.functions.values()]),
             ("AWS stand-in", lambda: self._moto and self._moto.stop()),
+            ("Kafka broker", lambda: self.broker and self.broker.stop()),
             ("data directory lock", lambda: self._lock_file and self._lock_file.release()),
         ]
         for name, step in steps:
@@ -343,6 +451,7 @@ class LocalRuntime:
         self.insights_mapping = self.retry_mapping = None
         self.functions = {}
         self._moto = None
+        self.broker = None
         self._started = False
         self._state_restored = False
 
@@ -362,6 +471,11 @@ class LocalRuntime:
             version,
             checkpoint_interval_ms=self.options.checkpoint_interval_ms,
             overrides=self.options.job_property_overrides,
+            log_groups=(
+                kafka_job_groups(self.config, self.broker.bootstrap_servers, version.job_version)
+                if self.broker is not None
+                else None
+            ),
         )
         return FlinkJobSettings(
             main=self.options.flink_main,
@@ -502,6 +616,9 @@ class LocalRuntime:
             requests = Counter(self._requests)
             accepted, rejected = self._accepted, self._rejected
             problems = list(self._problems)
+            delivered_by_type = (
+                dict(self.publisher.published_by_type) if self.publisher else dict(self._delivered_by_type)
+            )
         return RuntimeStats(
             requests=requests,
             events_accepted=accepted,
@@ -510,9 +627,11 @@ class LocalRuntime:
             archive_files=self.archive.files_written if self.archive else 0,
             job=self._last_job_status,
             job_state=job_state,
-            insights_by_type=dict(self.publisher.published_by_type) if self.publisher else {},
+            insights_by_type=delivered_by_type,
             insights_pending=self.publisher.pending_count if self.publisher else 0,
-            insights_done=self.publisher.done_count if self.publisher else 0,
+            insights_done=self.publisher.done_count
+            if self.publisher
+            else (mapping.records_processed if mapping else 0),
             fanout_invocations=mapping.invocations if mapping else 0,
             fanout_errors=mapping.function_errors if mapping else 0,
             fanout_partial_failures=mapping.partial_failures if mapping else 0,

@@ -293,33 +293,48 @@ class KinesisEventSourceMapping:
         self, records: list[StreamRecord], condition: str, invocations: int, outcome: Invocation | None
     ) -> dict[str, Any]:
         """The document Lambda sends to an on-failure destination (metadata, not the records)."""
-        return {
-            "requestContext": {
-                "requestId": str(uuid.uuid4()),
-                "functionArn": f"arn:aws:lambda:{self._region}:{LOCAL_ACCOUNT_ID}:function:{self.function_name}",
-                "condition": condition,
-                "approximateInvokeCount": invocations,
-            },
-            "responseContext": {
-                "statusCode": 200,
-                "executedVersion": "$LATEST",
-                "functionError": "Unhandled" if outcome is not None and not outcome.ok else None,
-            },
-            "version": "1.0",
-            "timestamp": datetime.now(tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        return failure_envelope(
+            function_name=self.function_name,
+            region=self._region,
+            condition=condition,
+            invocations=invocations,
+            outcome=outcome,
+        ) | {
             "KinesisBatchInfo": {
                 "shardId": records[0].shard_id,
                 "startSequenceNumber": records[0].sequence_number,
                 "endSequenceNumber": records[-1].sequence_number,
-                "approximateArrivalOfFirstRecord": _iso(records[0].arrival),
-                "approximateArrivalOfLastRecord": _iso(records[-1].arrival),
+                "approximateArrivalOfFirstRecord": iso_timestamp(records[0].arrival),
+                "approximateArrivalOfLastRecord": iso_timestamp(records[-1].arrival),
                 "batchSize": len(records),
                 "streamArn": self._arn,
             },
         }
 
 
-def _iso(epoch_seconds: float) -> str:
+def failure_envelope(
+    *, function_name: str, region: str, condition: str, invocations: int, outcome: Invocation | None
+) -> dict[str, Any]:
+    """What every on-failure record of an event source mapping carries besides its batch info (Kinesis, MSK)."""
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{function_name}",
+            "condition": condition,
+            "approximateInvokeCount": invocations,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled" if outcome is not None and not outcome.ok else None,
+        },
+        "version": "1.0",
+        "timestamp": datetime.now(tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+
+
+def iso_timestamp(epoch_seconds: float) -> str:
+    """Epoch seconds as Lambda writes times in on-failure records (UTC, milliseconds, `Z`)."""
     return (
         datetime.fromtimestamp(epoch_seconds, tz=UTC)
         .isoformat(timespec="milliseconds")

@@ -7,6 +7,9 @@ real Flink job, bounded, over all of it (merged into one file in the order it wa
 version's properties as the template (as in AWS, where the running application is the template). The
 running version's insights are the runtime's own output folder (`<data>/insights` until a cut-over, see
 `kappa.local.active_version`); `kappa cutover --data-dir` is `kappa.replay.local_cutover`.
+
+On a Kafka data directory (`kappa local up --log kafka`) the log is the raw topic: a version replays it from
+a time into its own topic (`kappa.replay.local_kafka`), and the running version's insights are its topic.
 """
 
 from __future__ import annotations
@@ -25,9 +28,18 @@ from events.timefmt import format_rfc3339, parse_rfc3339, utc_now
 from kappa.local.active_version import ActiveVersion, ActiveVersionError, RuntimeVersion, runtime_version
 from kappa.local.insight_publisher import committed_files, read_insights
 from kappa.local.job_properties import local_job_properties, merge_property_groups
+from kappa.local.kafka_log import (
+    KAFKA,
+    LogBackendError,
+    data_dir_log,
+    insights_topic,
+    kafka_job_groups,
+    require_connector_jar,
+)
 from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DataDir, write_atomically
 from kappa.replay.aws import ReplayError
+from kappa.replay.local_kafka import kafka_log, make_topic, read_topic_insights
 from stacks.config import AppConfig, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -119,8 +131,18 @@ class LocalReplay:
         *,
         overrides: dict[str, dict[str, str]] | None = None,
         progress: Callable[[str], None] = print,
+        from_time: datetime | None = None,
     ) -> Path:
-        """Run the job bounded over the whole archive as `job_version`; returns its insights folder."""
+        """Run the job bounded over the whole archive as `job_version`; returns its insights folder.
+
+        On a Kafka data directory it reads the raw topic instead, from `from_time` (default: its start)."""
+        if self.on_kafka:
+            return self._run_on_kafka(job_version, overrides or {}, progress, from_time)
+        if from_time is not None:
+            raise ReplayError(
+                "--from replays a log from a time; this data directory's log is its archive, which a local replay "
+                "reads whole and in order (on a `--log kafka` data directory --from reads the raw topic from then)"
+            )
         if not self.data.archive.exists() or not any(self.data.archive.rglob("*.ndjson*")):
             raise ReplayError(
                 f"no archive in {self.data.archive}: run `kappa local up` or `kappa demo` first"
@@ -138,6 +160,80 @@ class LocalReplay:
         log_file = out / "flink-job.log"
         progress(f"running the Flink job as {job_version} over {self.data.archive} (log: {log_file})")
         started = time.monotonic()
+        self._run_job(properties_file, log_file)
+        count = sum(1 for _ in self.read_insights(job_version))
+        record = {"job_version": job_version, "finished_at": format_rfc3339(utc_now()), "insights": count}
+        write_atomically(out / REPLAY_RECORD, json.dumps(record, indent=2).encode())
+        progress(f"{job_version}: {count} insights in {time.monotonic() - started:.0f} s")
+        return out / "insights"
+
+    @property
+    def on_kafka(self) -> bool:
+        """True for a data directory the runtime ran with `--log kafka`."""
+        return data_dir_log(self.data) == KAFKA
+
+    def _run_on_kafka(
+        self,
+        job_version: str,
+        overrides: dict[str, dict[str, str]],
+        progress: Callable[[str], None],
+        from_time: datetime | None,
+    ) -> Path:
+        out = self.version_dir(job_version)
+        if out.exists():
+            raise ReplayError(
+                f"{out} exists: job version {job_version!r} was replayed before; pick a new version"
+            )
+        try:
+            connector_jar = require_connector_jar()
+        except LogBackendError as error:
+            raise ReplayError(str(error)) from None
+        topic = insights_topic(self.config, job_version)
+        with kafka_log(self.data) as bootstrap:
+            out.mkdir(parents=True)
+            make_topic(bootstrap, topic, self.config.log.msk.insights_partitions)
+            groups = {g["PropertyGroupId"]: g["PropertyMap"] for g in self.properties(job_version, overrides)}
+            kafka = kafka_job_groups(
+                self.config,
+                bootstrap,
+                job_version,
+                start_position="TIMESTAMP" if from_time is not None else "EARLIEST",
+                start_timestamp=format_rfc3339(from_time) if from_time is not None else None,
+                connector_jar=connector_jar,
+                idle_timeout_ms=0,
+            )
+            groups["source"] = kafka["source"] | {"kafka.bounded": "true"} | overrides.get("source", {})
+            groups["sink"] = kafka["sink"] | overrides.get("sink", {})
+            groups["job"] = groups.get("job", {}) | kafka["job"]
+            properties_file = out / "application_properties.json"
+            listed = [{"PropertyGroupId": key, "PropertyMap": values} for key, values in groups.items()]
+            properties_file.write_text(json.dumps(listed, indent=2))
+            log_file = out / "flink-job.log"
+            since = f"from {format_rfc3339(from_time)}" if from_time is not None else "from its start"
+            progress(
+                f"running the Flink job as {job_version} over topic {self.config.names.raw_topic} {since} "
+                f"into topic {topic} (log: {log_file})"
+            )
+            started = time.monotonic()
+            self._run_job(properties_file, log_file)
+            insights = read_topic_insights(bootstrap, topic)
+        lines = b"".join(json.dumps(insight, sort_keys=True).encode() + b"\n" for insight in insights)
+        write_atomically(out / "insights" / f"{topic}.ndjson", lines)
+        record = {
+            "job_version": job_version,
+            "finished_at": format_rfc3339(utc_now()),
+            "insights": len(insights),
+            "topic": topic,
+            "from": format_rfc3339(from_time) if from_time is not None else None,
+        }
+        write_atomically(out / REPLAY_RECORD, json.dumps(record, indent=2).encode())
+        progress(
+            f"{job_version}: {len(insights)} insights in {time.monotonic() - started:.0f} s (topic {topic})"
+        )
+        return out / "insights"
+
+    def _run_job(self, properties_file: Path, log_file: Path) -> None:
+        """Run the job to its end (bounded source) with `properties_file`; its output goes to `log_file`."""
         # PyFlink's thread mode loads pemja from the active virtualenv: run the job as if it were activated.
         environment = {
             **os.environ,
@@ -160,11 +256,6 @@ class LocalReplay:
                 f"the Flink job failed (exit {result.returncode}); last lines of {log_file}:\n"
                 + "\n".join(tail)
             )
-        count = sum(1 for _ in self.read_insights(job_version))
-        record = {"job_version": job_version, "finished_at": format_rfc3339(utc_now()), "insights": count}
-        write_atomically(out / REPLAY_RECORD, json.dumps(record, indent=2).encode())
-        progress(f"{job_version}: {count} insights in {time.monotonic() - started:.0f} s")
-        return out / "insights"
 
     def read_insights(
         self, job_version: str, start: datetime | None = None, end: datetime | None = None
@@ -175,6 +266,14 @@ class LocalReplay:
         replay wrote (same ids), so an id already read from an earlier folder is not read again.
         """
         seen: set[str] = set()
+        if self.on_kafka and job_version == self.running().job_version:
+            with kafka_log(self.data) as bootstrap:
+                insights = read_topic_insights(bootstrap, insights_topic(self.config, job_version))
+            for insight in insights:
+                moment = parse_rfc3339(insight["occurred_at"])
+                if (start is None or start <= moment) and (end is None or moment < end):
+                    yield insight
+            return
         for folder in self.insights_dirs(job_version):
             in_folder: set[str] = set()
             for path in committed_files(folder):

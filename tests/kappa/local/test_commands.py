@@ -108,3 +108,52 @@ def test_unknown_insight_shape_is_shown_not_crashed() -> None:
         describe_insight({"type": "conversion_drop", "payload": {"conversion": 0.1}}) == "{'conversion': 0.1}"
     )
     assert "→" in describe_insight({"type": "product_recommendation", "payload": {"recommendations": ["a"]}})
+
+
+def test_on_kafka_local_up_and_the_demo_summary_show_the_broker_and_topics(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    # GIVEN a runtime on the Kafka log
+    info = replace(
+        runtime_info(DataDir.at(tmp_path)),
+        log="kafka",
+        kafka_bootstrap_servers="127.0.0.1:39092",
+        raw_stream="kappa-dev-raw-events",
+        insights_stream="kappa-dev-insights",
+    )
+    console = Console(record=True, width=200)
+    # WHEN it is described and the demo summarised
+    console.print(describe(info))
+    console.print(summary(snapshot(), info))
+    text = console.export_text()
+    # THEN the broker, its topics and how to start it again are shown
+    assert "127.0.0.1:39092   (topics kappa-dev-raw-events, kappa-dev-insights)" in text
+    assert "moto: tables, queues, keys" in text
+    assert "insights topic kappa-dev-insights" in text
+    assert f"kappa local up --data-dir {tmp_path} --log kafka" in text
+
+
+def test_the_log_option_accepts_only_known_logs(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["local", "up", "--log", "msk", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "kinesis" in result.output
+
+
+def test_a_cut_over_data_dir_is_refused_on_kafka_before_anything_starts(tmp_path: Path) -> None:
+    # GIVEN a data directory cut over to v2
+    data = DataDir.at(tmp_path).create()
+    write_active_version(data, active_version_file("v2", previous="v1"))
+    # WHEN the runtime is started on it with the Kafka log
+    result = runner.invoke(app, ["local", "up", "--port", "0", "--log", "kafka", "--data-dir", str(tmp_path)])
+    # THEN it says cut-overs are not supported on Kafka yet, and leaves nothing behind
+    assert result.exit_code == 1
+    assert "cut-overs are not supported on the Kafka log yet" in " ".join(result.output.split())
+    assert not data.kafka.exists()
+
+
+def test_a_kafka_data_dir_is_refused_on_kinesis(tmp_path: Path) -> None:
+    data = DataDir.at(tmp_path).create()
+    data.log_backend_file.write_text("kafka\n")
+    result = runner.invoke(app, ["local", "up", "--port", "0", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "start it with `--log kafka`" in " ".join(result.output.split())

@@ -83,3 +83,45 @@ def test_another_partition_count_for_an_existing_topic_is_an_error(kafka_broker:
     kafka_broker.create_topic(topic, partitions=1)
     with pytest.raises(KafkaBrokerError, match="already exists with 1 partitions, not 3"):
         kafka_broker.create_topic(topic, partitions=3)
+
+
+@pytest.mark.slow
+def test_a_restart_on_the_same_directory_keeps_topics_records_and_committed_offsets(tmp_path) -> None:
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    # GIVEN a broker with a topic holding one record, and a group that committed offset 1
+    with KafkaBroker.start(tmp_path / "kafka") as broker:
+        broker.create_topic("kept", partitions=1)
+        producer = Producer({"bootstrap.servers": broker.bootstrap_servers, "acks": "all"})
+        producer.produce("kept", value=b"before")
+        assert producer.flush(10) == 0
+        consumer = Consumer({"bootstrap.servers": broker.bootstrap_servers, "group.id": "g"})
+        consumer.commit(offsets=[TopicPartition("kept", 0, 1)], asynchronous=False)
+        consumer.close()
+    assert module.is_formatted(tmp_path / "kafka")
+    # WHEN it starts again on the same directory (another port)
+    with KafkaBroker.start(tmp_path / "kafka") as broker:
+        # THEN the topic, its record and the group's offset are still there
+        broker.create_topic("kept", partitions=1)
+        consumer = Consumer(
+            {
+                "bootstrap.servers": broker.bootstrap_servers,
+                "group.id": "other",
+                "auto.offset.reset": "earliest",
+            }
+        )
+        consumer.subscribe(["kept"])
+        message = None
+        for _ in range(60):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                break
+        committed = consumer.committed([TopicPartition("kept", 0)], timeout=10)
+        consumer.close()
+        group = Consumer({"bootstrap.servers": broker.bootstrap_servers, "group.id": "g"})
+        (offset,) = group.committed([TopicPartition("kept", 0)], timeout=10)
+        group.close()
+    assert message is not None
+    assert message.value() == b"before"
+    assert committed[0].offset < 0  # the other group never committed
+    assert offset.offset == 1
