@@ -46,6 +46,9 @@ TARGET_RATIO = 0.5
 
 BENCH_ANALYTICS: dict[str, str] = {}
 """The job's defaults (those of a deployment) unless a run overrides them."""
+EXTRA_TABLE_OPTIONS: dict[str, str] = {}
+"""`--table-option KEY=VALUE`: set on every pass's table environment after the job's own (to try an option)."""
+DEFAULT_BREAKDOWN_LINES = 500_000
 DEPLOYED_CHECKPOINT_INTERVAL_MS = 60_000
 """`processing.checkpoint_interval_ms` of cdk.json (and Managed Flink's default)."""
 
@@ -109,6 +112,16 @@ def job_settings(log: Path, out: Path, *, parallelism: int, mode: str):
             "analytics": dict(BENCH_ANALYTICS),
         }
     )
+
+
+def table_environment(settings):
+    """The job's table environment (`flink_app.main.build_table_environment`) plus `EXTRA_TABLE_OPTIONS`."""
+    from flink_app.main import build_table_environment
+
+    env, t_env = build_table_environment(settings, local=True)
+    for key, value in EXTRA_TABLE_OPTIONS.items():
+        t_env.get_config().set(key, value)
+    return env, t_env
 
 
 def cpu_seconds() -> float:
@@ -183,10 +196,9 @@ def ceiling_pass(*, parallelism: int) -> Pass:
 
     def run(log: Path, lines: int, out: Path) -> JobRun:
         from flink_app.connectors import create_source
-        from flink_app.main import build_table_environment
 
         settings = job_settings(log, out, parallelism=parallelism, mode="thread")
-        _env, t_env = build_table_environment(settings, local=True)
+        _env, t_env = table_environment(settings)
         create_source(t_env, settings)
         t_env.execute_sql(
             "CREATE TEMPORARY TABLE `ceiling_sink` (`event_type` STRING, `events` BIGINT) "
@@ -230,11 +242,10 @@ def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> 
 
     def run(log: Path, lines: int, out: Path) -> JobRun:
         from flink_app.connectors import create_source
-        from flink_app.main import build_table_environment
         from flink_app.sql.events import event_statements
 
         settings = job_settings(log, out, parallelism=parallelism, mode="thread")
-        _env, t_env = build_table_environment(settings, local=True)
+        _env, t_env = table_environment(settings)
         for key, value in table_config.items():
             t_env.get_config().set(key, value)
         create_source(t_env, settings)
@@ -267,13 +278,13 @@ def job_pass(
     planning to the end of the job, as a submission is."""
 
     def run(log: Path, lines: int, out: Path) -> JobRun:
-        from flink_app.main import build_job, build_table_environment
+        from flink_app.main import build_job
 
         shutil.rmtree(out, ignore_errors=True)
 
         def execute() -> None:
             settings = job_settings(log, out, parallelism=parallelism, mode=mode)
-            _env, t_env = build_table_environment(settings, local=True)
+            _env, t_env = table_environment(settings)
             statement_set = build_job(t_env, settings, without=without)
             if probe is not None:
                 t_env.execute_sql(probe[0])
@@ -311,8 +322,26 @@ BREAKDOWN = (
 """Leave-one-out runs: what the job costs without each analysis (its INSERTs left out of the plan)."""
 
 
+def added_cost(rows: list[dict[str, object]], lines: int) -> list[tuple[str, float]]:
+    """CPU µs/event each analysis adds: the full job's CPU minus the job's CPU without it, per log line.
+
+    `rows` are `breakdown` rows (the first is the full job); the base row (every analysis left out) is
+    reported as what it costs itself. The shares overlap (removing one analysis also frees CPU the others
+    contended for), so they need not add up to the full job's figure."""
+    full = float(rows[0]["cpu_seconds"])  # type: ignore[arg-type]
+    added: list[tuple[str, float]] = []
+    for row in rows[1:]:
+        cpu = float(row["cpu_seconds"])  # type: ignore[arg-type]
+        if set(row["without"]) == set(ANALYSES):  # type: ignore[arg-type]
+            added.append(("base (dedupe + late side output)", cpu / lines * 1e6))
+        else:
+            added.append((" + ".join(row["without"]), (full - cpu) / lines * 1e6))  # type: ignore[arg-type]
+    return added
+
+
 def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dict[str, object]]:
-    """Wall and CPU time of the full job and of the job without each analysis over `log` (warm)."""
+    """Wall and CPU time of the full job and of the job without each analysis over `log` (warm), then what
+    each analysis adds in CPU µs/event."""
     lines = count_lines(log)
     job_pass(parallelism=parallelism, mode=mode)(log, lines, work / "breakdown-warm-up")
     rows: list[dict[str, object]] = []
@@ -321,11 +350,25 @@ def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dic
             log, lines, work / "breakdown"
         )
         print(
-            f"  {label:<40} {job.seconds:6.1f} s wall  {job.cpu_seconds:6.1f} s CPU  {job.insights:,} insights",
+            f"  {label:<40} {job.seconds:6.1f} s wall  {job.cpu_seconds:6.1f} s CPU  "
+            f"{job.cpu_microseconds_per_event:6.1f} µs CPU/event  {job.insights:,} insights",
             flush=True,
         )
-        rows.append({"run": label, "without": list(without), **job.figures()})
+        rows.append({"run": label, "without": list(without), **job.figures(), "insights": job.insights})
+    print(f"  CPU µs/event added by each analysis (full job {rows[0]['cpu_seconds'] / lines * 1e6:.1f}):")  # type: ignore[operator]
+    for label, microseconds in added_cost(rows, lines):
+        print(f"    {label:<38} {microseconds:6.1f}", flush=True)
     return rows
+
+
+def table_option(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` of `--table-option` (a Flink table/execution option set on every pass)."""
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE (e.g. table.exec.mini-batch.enabled=true), got {text!r}"
+        )
+    return key.strip(), value.strip()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -338,10 +381,29 @@ def main(argv: list[str] | None = None) -> None:
         "--warm-up-lines", type=int, default=200_000, help="lines of the log each pass runs over first"
     )
     parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time the job without each analysis and print the CPU µs/event each one adds "
+        f"(over the first --breakdown-lines, {DEFAULT_BREAKDOWN_LINES:,} unless given)",
+    )
+    parser.add_argument(
         "--breakdown-lines",
         type=int,
         default=0,
-        help="also time the job without each analysis over this many first lines (0: skip; e.g. 500000)",
+        help="the breakdown's log prefix (implies --breakdown; 0: skip unless --breakdown)",
+    )
+    parser.add_argument(
+        "--only-breakdown",
+        action="store_true",
+        help="run the breakdown and nothing else (implies --breakdown)",
+    )
+    parser.add_argument(
+        "--table-option",
+        type=table_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a Flink option on every pass (repeatable), e.g. table.exec.mini-batch.enabled=true",
     )
     parser.add_argument(
         "--parts",
@@ -352,13 +414,18 @@ def main(argv: list[str] | None = None) -> None:
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
     args = parser.parse_args(argv if argv is not None else [])
+    if (args.breakdown or args.only_breakdown) and not args.breakdown_lines:
+        args.breakdown_lines = DEFAULT_BREAKDOWN_LINES
+    EXTRA_TABLE_OPTIONS.update(dict(args.table_option))
     prepare_environment()
     log, lines = simulator_log(args.users, args.duration)
     logs = Logs(log, lines, log_prefix(log, args.warm_up_lines), min(args.warm_up_lines, lines))
     highest = max(args.parallelism)
     mode = args.modes[0]
     print(f"log: {log} ({lines:,} lines); load average {os.getloadavg()[0]:.1f}", flush=True)
-    results: dict[str, object] = {"log": str(log), "lines": lines}
+    results: dict[str, object] = {"log": str(log), "lines": lines, "table_options": EXTRA_TABLE_OPTIONS}
+    if EXTRA_TABLE_OPTIONS:
+        print(f"extra options: {EXTRA_TABLE_OPTIONS}", flush=True)
     with tempfile.TemporaryDirectory(prefix="kappa-flink-bench-") as scratch:
         work = Path(scratch)
         if args.breakdown_lines:
@@ -369,6 +436,11 @@ def main(argv: list[str] | None = None) -> None:
             results["breakdown"] = breakdown(
                 log_prefix(log, args.breakdown_lines), work, parallelism=highest, mode=mode
             )
+        if args.only_breakdown:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(results, indent=2))
+            print(f"figures written to {args.json}")
+            return
         ceilings = {
             p: logs.measure_warm(ceiling_pass(parallelism=p), work / f"ceiling-{p}") for p in args.parallelism
         }
