@@ -43,6 +43,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "build" / "bench" / "flink"
 TARGET_EVENTS_PER_SECOND = 100_000
 TARGET_RATIO = 0.5
+GOAL_CPU_MICROSECONDS_PER_EVENT = 45.0
+GOAL_RATIO_TO_BASE = 0.35
+"""Issue 15 (which replaced the absolute targets above): the full job at ≤ 45 µs CPU/event, ≥ 35 % of the
+base's events/s at parallelism 2, in one run over the same log."""
+FIXED_COST_LINES = 1_000
+"""The job over this many lines prices what a submission costs whatever the log's length (planning, code
+generation, deployment, the final checkpoint): a long-running job pays it once."""
 
 BENCH_ANALYTICS: dict[str, str] = {}
 """The job's defaults (those of a deployment) unless a run overrides them."""
@@ -302,6 +309,12 @@ def job_pass(
     return run
 
 
+def steady_microseconds_per_event(job: JobRun, fixed: JobRun) -> float:
+    """CPU µs per event of a long-running job: the run's CPU minus what a submission costs anyway (`fixed`, the
+    job over a few lines), per line of the run's log beyond the fixed run's."""
+    return max(job.cpu_seconds - fixed.cpu_seconds, 0.0) / max(job.lines - fixed.lines, 1) * 1e6
+
+
 def count_lines(path: Path) -> int:
     with path.open("rb") as stream:
         return sum(1 for _ in stream)
@@ -502,16 +515,30 @@ def main(argv: list[str] | None = None) -> None:
         for run_mode in args.modes:
             for p in args.parallelism:
                 job = logs.measure_warm(job_pass(parallelism=p, mode=run_mode), work / f"job-{run_mode}-{p}")
+                fixed = job_pass(parallelism=p, mode=run_mode)(
+                    log_prefix(log, FIXED_COST_LINES), FIXED_COST_LINES, work / f"fixed-{run_mode}-{p}"
+                )
+                steady = steady_microseconds_per_event(job, fixed)
                 rate = job.events_per_second
                 ratio = of_ceiling(job, p)
                 to_base = rate / bases[p].events_per_second
-                verdict = "meets" if rate >= TARGET_EVENTS_PER_SECOND and ratio >= TARGET_RATIO else "misses"
+                verdict = (
+                    "meets"
+                    if job.cpu_microseconds_per_event <= GOAL_CPU_MICROSECONDS_PER_EVENT
+                    and to_base >= GOAL_RATIO_TO_BASE
+                    else "misses"
+                )
                 print(
                     f"full job ({run_mode}, p{p}): {job.seconds:6.1f} s  {rate:>10,.0f} events/s  "
                     f"{ratio:5.1%} of the ceiling, {to_base:5.1%} of the base  "
                     f"{job.cpu_microseconds_per_event:5.1f} µs CPU/event  {job.insights:,} insights  "
-                    f"({verdict} the targets {TARGET_EVENTS_PER_SECOND:,}/s and {TARGET_RATIO:.0%}); "
-                    f"load average {os.getloadavg()[0]:.1f}",
+                    f"({verdict} the goal ≤ {GOAL_CPU_MICROSECONDS_PER_EVENT:.0f} µs/event and "
+                    f"≥ {GOAL_RATIO_TO_BASE:.0%} of the base); load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+                print(
+                    f"  of which fixed per submission (the job over {FIXED_COST_LINES:,} lines): "
+                    f"{fixed.cpu_seconds:5.1f} s CPU; per event without it: {steady:5.1f} µs CPU/event",
                     flush=True,
                 )
                 results["runs"].append(  # type: ignore[union-attr]
@@ -522,6 +549,8 @@ def main(argv: list[str] | None = None) -> None:
                         "ratio_to_ceiling": ratio,
                         "ratio_to_base": to_base,
                         "insights": job.insights,
+                        "fixed_cpu_seconds": fixed.cpu_seconds,
+                        "steady_cpu_microseconds_per_event": steady,
                     }
                 )
     results["load_average_after"] = os.getloadavg()[0]

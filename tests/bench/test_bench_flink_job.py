@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from bench.bench_flink_job import BREAKDOWN, added_cost, table_option
+from bench.bench_flink_job import BREAKDOWN, JobRun, added_cost, steady_microseconds_per_event, table_option
 from flink_app.pipeline import ANALYSES
 
 
@@ -57,3 +57,16 @@ def test_table_option_splits_key_and_value_at_the_first_equals_sign(
 def test_table_option_without_a_key_and_value_says_the_expected_form(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="KEY=VALUE"):
         table_option(text)
+
+
+def test_steady_cost_leaves_out_what_a_submission_costs_anyway() -> None:
+    # GIVEN 1,001,000 lines in 150 s of CPU, and the same job over 1,000 lines in 10 s
+    job = JobRun(lines=1_001_000, seconds=100.0, cpu_seconds=150.0)
+    fixed = JobRun(lines=1_000, seconds=5.0, cpu_seconds=10.0)
+
+    # WHEN the steady cost per event is derived
+    steady = steady_microseconds_per_event(job, fixed)
+
+    # THEN it is the 140 s of CPU beyond the fixed run over the 1,000,000 lines beyond it
+    assert steady == pytest.approx(140.0)
+    assert job.cpu_microseconds_per_event == pytest.approx(149.85, rel=1e-3)
