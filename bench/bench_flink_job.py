@@ -1,7 +1,8 @@
 """Benchmark: events/s of the whole Flink job on the local mini-cluster, beside a SQL-only pass (the ceiling).
 
     python -m bench.bench_flink_job [--users 175000 --duration 6h] [--parallelism 1 2] [--modes thread]
-        [--parts] [--breakdown-lines N]
+        [--parts] [--breakdown | --only-breakdown] [--breakdown-lines N] [--marginal]
+        [--table-option KEY=VALUE ...]
 
 On a ~2M-event simulator log (generated once into build/bench/flink/, reused while the options match):
 
@@ -13,15 +14,19 @@ On a ~2M-event simulator log (generated once into build/bench/flink/, reused whi
 3. **Keyed-window probe** (highest parallelism): the base + one per-user, per-minute count, no Python: the
    least any analysis adds.
 4. **Full job**: `flink_app.main.run` exactly as deployed minus the connectors (files source, files sinks),
-   at each `--parallelism`, in each Python execution mode of `--modes`.
-5. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown-lines N`,
-   the job without each analysis over the first N lines.
+   at each `--parallelism`, in each Python execution mode of `--modes`; then the same job over the log's first
+   1,000 lines (what a submission costs whatever the log: planning, code generation, deployment) and, with
+   `--marginal`, over the log's first half (the second half's CPU per event is a long-running job's).
+5. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown`
+   (`--breakdown-lines N`, default 500,000), the job without each analysis over the first N lines and the CPU
+   µs/event each analysis adds; `--only-breakdown` runs that alone.
 
 events/s = lines in the log / wall time from submission to the end of the bounded job. Every pass is
 measured warm, as a long-running job is: before the figures, each runs once over the first
 `--warm-up-lines` of the log in the same process (JVM start, class loading, code generation and JIT, Python
 interpreters). The full job checkpoints at the deployed interval (`processing.checkpoint_interval_ms`, 60 s by
 default). Ratios are against the ceiling at the same parallelism, measured in the same process.
+`--table-option KEY=VALUE` sets a Flink option on every pass, to try one without editing the job.
 """
 
 from __future__ import annotations
