@@ -379,6 +379,25 @@ def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dic
     return rows
 
 
+def profiled(log: Path, work: Path, recording: Path, *, parallelism: int, mode: str) -> list[str]:
+    """The full job over `log` (warm) under Java Flight Recorder; the recording's summary per Flink task."""
+    import psutil
+
+    from bench.jfr_profile import Recording, summary
+
+    lines = count_lines(log)
+    run = job_pass(parallelism=parallelism, mode=mode)
+    run(log, lines, work / "profile-warm-up")
+    jvm = next(c for c in psutil.Process().children(recursive=True) if c.name() == "java")
+    jfr = Recording(jvm.pid, recording)
+    jfr.start()
+    try:
+        job = run(log, lines, work / "profile")
+    finally:
+        jfr.stop()
+    return [f"  {job.cpu_microseconds_per_event:5.1f} µs CPU/event while recording", *summary(recording)]
+
+
 def table_option(text: str) -> tuple[str, str]:
     """`KEY=VALUE` of `--table-option` (a Flink table/execution option set on every pass)."""
     key, separator, value = text.partition("=")
@@ -433,6 +452,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also run the full job over the log's first half: the CPU per event of the second half is what a "
         "long-running job pays per event (no planning, code generation, JIT or start-up in it)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE.jfr",
+        help="at the end, record the full job over the first --breakdown-lines (500,000 unless given) with Java "
+        "Flight Recorder into this file and print the CPU per Flink task (bench/jfr_profile.py)",
     )
     parser.add_argument(
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
@@ -577,6 +603,19 @@ def main(argv: list[str] | None = None) -> None:
                         "steady_cpu_microseconds_per_event": steady,
                     }
                 )
+        if args.profile:
+            profile_lines = args.breakdown_lines or DEFAULT_BREAKDOWN_LINES
+            print(
+                f"profile: the full job over the first {profile_lines:,} lines (p{highest}, {mode} mode)",
+                flush=True,
+            )
+            print(
+                "\n".join(
+                    profiled(
+                        log_prefix(log, profile_lines), work, args.profile, parallelism=highest, mode=mode
+                    )
+                )
+            )
     results["load_average_after"] = os.getloadavg()[0]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
