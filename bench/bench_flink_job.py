@@ -243,23 +243,37 @@ PARTS: tuple[tuple[str, str, dict[str, str]], ...] = (
         "INTERVAL '10' SECOND))) WHERE `copy_number` = 1",
         {},
     ),
+    ("dedupe + on-time split (what every analysis reads)", "SELECT `event_id` FROM `on_time_events`", {}),
+    ("+ session windows alone (no Python)", "SELECT `user_id` FROM `session_windows`", {}),
+    (
+        "+ session windows + session_insight (Python)",
+        "SELECT session_insight(`user_id`, `session_id`, `started_at_ms`, `ended_at_ms`, `events`, `page_views`, "
+        "`product_views`, `searches`, `cart_adds`, `cart_value_cents`, `cart_currency`, `checkouts`, "
+        "`order_amounts`) FROM `session_windows`",
+        {},
+    ),
 )
-"""`--parts`: what the base's parts cost on their own, each into a blackhole sink (label, query, table config)."""
+"""`--parts`: what the base's parts, and one analysis (session summaries) on top of them, cost on their own,
+each into a blackhole sink (label, query, table config). An analysis alone prices its operators without the
+other analyses' share of the machine (compare with the `--breakdown`, which leaves each one out)."""
 
 
 def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> Pass:
-    """One query over the job's source and event views into a blackhole sink (no analysis, no Python)."""
+    """One query over the job's source, UDFs and views (all registered; only what the query reads is planned)
+    into a blackhole sink."""
 
     def run(log: Path, lines: int, out: Path) -> JobRun:
         from flink_app.connectors import create_source
-        from flink_app.sql.events import event_statements
+        from flink_app.pipeline import analytics_statements
+        from flink_app.udfs import register_functions
 
         settings = job_settings(log, out, parallelism=parallelism, mode="thread")
         _env, t_env = table_environment(settings)
         for key, value in table_config.items():
             t_env.get_config().set(key, value)
         create_source(t_env, settings)
-        for view in event_statements().views:
+        register_functions(t_env, settings)
+        for view in analytics_statements(settings).views:
             t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
         t_env.execute_sql(PART_SINK)
         return timed(lines, lambda: t_env.execute_sql(f"INSERT INTO `part_sink` {query}").wait())
