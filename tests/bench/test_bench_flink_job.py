@@ -1,0 +1,72 @@
+"""The Flink benchmark's own arithmetic and options (no cluster: the passes themselves are not run here)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bench.bench_flink_job import BREAKDOWN, JobRun, added_cost, steady_microseconds_per_event, table_option
+from flink_app.pipeline import ANALYSES
+
+
+def _rows(cpu_by_label: dict[str, float]) -> list[dict[str, object]]:
+    return [
+        {"run": label, "without": list(without), "cpu_seconds": cpu_by_label[label]}
+        for label, without in BREAKDOWN
+    ]
+
+
+def test_added_cost_is_the_cpu_saved_by_leaving_each_analysis_out_per_line() -> None:
+    # GIVEN a breakdown over 1,000,000 lines: full job 100 s of CPU, 60 s without recommendations, 20 s base
+    cpu = {label: 90.0 for label, _ in BREAKDOWN}
+    cpu |= {"full job": 100.0, "without recommendations": 60.0, "dedupe + late side output only": 20.0}
+
+    # WHEN the added cost per analysis is derived
+    added = dict(added_cost(_rows(cpu), 1_000_000))
+
+    # THEN each analysis adds (full − without) µs per line, and the base reports its own cost
+    assert added["recommendations"] == pytest.approx(40.0)
+    assert added["carts"] == pytest.approx(10.0)
+    assert added["metrics + conversion"] == pytest.approx(10.0)
+    assert added["base (dedupe + late side output)"] == pytest.approx(20.0)
+
+
+def test_breakdown_covers_every_analysis_once_and_the_base() -> None:
+    left_out = [name for _, without in BREAKDOWN[1:-1] for name in without]
+    assert sorted(left_out) == sorted(ANALYSES)
+    assert BREAKDOWN[0][1] == ()
+    assert set(BREAKDOWN[-1][1]) == set(ANALYSES)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("table.exec.mini-batch.enabled=true", ("table.exec.mini-batch.enabled", "true")),
+        (" table.exec.mini-batch.size = 5000 ", ("table.exec.mini-batch.size", "5000")),
+        ("pipeline.name=a=b", ("pipeline.name", "a=b")),
+    ],
+)
+def test_table_option_splits_key_and_value_at_the_first_equals_sign(
+    text: str, expected: tuple[str, str]
+) -> None:
+    assert table_option(text) == expected
+
+
+@pytest.mark.parametrize("text", ["table.exec.mini-batch.enabled", "=true", ""])
+def test_table_option_without_a_key_and_value_says_the_expected_form(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="KEY=VALUE"):
+        table_option(text)
+
+
+def test_steady_cost_leaves_out_what_a_submission_costs_anyway() -> None:
+    # GIVEN 1,001,000 lines in 150 s of CPU, and the same job over 1,000 lines in 10 s
+    job = JobRun(lines=1_001_000, seconds=100.0, cpu_seconds=150.0)
+    fixed = JobRun(lines=1_000, seconds=5.0, cpu_seconds=10.0)
+
+    # WHEN the steady cost per event is derived
+    steady = steady_microseconds_per_event(job, fixed)
+
+    # THEN it is the 140 s of CPU beyond the fixed run over the 1,000,000 lines beyond it
+    assert steady == pytest.approx(140.0)
+    assert job.cpu_microseconds_per_event == pytest.approx(149.85, rel=1e-3)
