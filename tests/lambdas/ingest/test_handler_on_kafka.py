@@ -220,9 +220,14 @@ def test_a_broker_that_stops_answering_mid_batch_gets_only_acknowledged_events_r
         status, body = call(api_request({"events": events}))
     finally:
         os.killpg(own_broker.process.pid, signal.SIGCONT)
-    # THEN the caller is told: 503, the acknowledged events accepted, the rest failed (resend them)
+    # THEN the caller is told: 503, the acknowledged events accepted, the rest failed (resend them). The
+    # three acknowledged before the freeze are accepted; how many of the rest the broker had acknowledged
+    # before SIGSTOP took hold is the machine's timing (under load a few more can be), so the test holds
+    # the guarantee instead: what is answered `accepted` is on the topic, and at least one event failed.
     assert status == 503
-    assert statuses(body) == ["accepted"] * 3 + ["failed"] * 5
+    assert statuses(body)[:3] == ["accepted"] * 3
+    assert set(statuses(body)) == {"accepted", "failed"}
+    assert body["accepted"] == statuses(body).count("accepted")
     # AND nothing answered `accepted` is missing from the topic (failed ones may still arrive: at least once)
     stored = stored_event_ids(own_broker.bootstrap_servers, topic)
     assert event_ids_with(body, "accepted") <= stored
