@@ -18,6 +18,9 @@ event source mapping", "Kafka retry configurations", "partial batch response", "
 - a partition's next offset is committed (synchronously) only once its records are done, so a stop or a
   crash redelivers what was not finished, and nothing finished is delivered again by the mapping.
 
+The retry, bisect and discard rules live in `kappa.local.batch_delivery` (shared with the Kinesis mapping);
+this module adds the consumer-group polling, the `aws:kafka` event and the `KafkaBatchInfo` on-failure record.
+
 Not reproduced: concurrent pollers per partition (one batch at a time; order is the same), filter criteria,
 schema registries.
 """
@@ -29,18 +32,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from kappa.local.aws_endpoint import LOCAL_ACCOUNT_ID, LOCAL_REGION
-from kappa.local.function_host import Invocation
-from kappa.local.kafka_records import KafkaRecord, commit, from_message, manual_commit_consumer, next_offsets
-from kappa.local.stream_mapping import (
+from kappa.local.batch_delivery import (
+    INVALID_RESPONSE,
+    BatchDelivery,
     Outcome,
+    PartialFailure,
     StreamMappingSettings,
-    StreamMappingStats,
     failure_envelope,
     iso_timestamp,
 )
+from kappa.local.function_host import Invocation
+from kappa.local.kafka_records import KafkaRecord, commit, from_message, manual_commit_consumer, next_offsets
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +109,7 @@ def failed_offsets(result: Any, records: list[KafkaRecord]) -> dict[str, int] | 
     return lowest
 
 
-class KafkaEventSourceMapping:
+class KafkaEventSourceMapping(BatchDelivery[KafkaRecord]):
     """Feeds one Kafka topic to one function through a consumer group; one polling thread."""
 
     def __init__(
@@ -122,21 +127,21 @@ class KafkaEventSourceMapping:
         region: str = LOCAL_REGION,
         consumer_factory: Callable[..., Any] = manual_commit_consumer,
     ) -> None:
+        super().__init__(
+            invoke,
+            settings,
+            source_name=topic,
+            function_name=function_name,
+            on_failure=on_failure,
+            on_checkpoint=on_checkpoint,
+        )
         self.bootstrap_servers = bootstrap_servers
         self.topic = topic
         self.group_id = group_id
-        self._invoke = invoke
-        self.settings = settings
-        self.function_name = function_name
         self._arn = cluster_arn
-        self._on_failure = on_failure
-        self._on_checkpoint = on_checkpoint
         self._region = region
         self._consumer_factory = consumer_factory
-        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.stats = StreamMappingStats()
 
     def start(self) -> KafkaEventSourceMapping:
         consumer = self._consumer_factory(self.bootstrap_servers, self.group_id)
@@ -190,102 +195,25 @@ class KafkaEventSourceMapping:
                     return
                 waiting_since = time.monotonic()
 
-    def deliver(self, records: list[KafkaRecord], commit_done: Callable[[list[KafkaRecord]], None]) -> bool:
-        """Process one batch to the end (success or discard), committing what is done; False if stopped first."""
-        work: list[tuple[list[KafkaRecord], int]] = [(records, 0)]
-        while work:
-            batch, retries = work.pop(0)
-            batch = self._discard_expired(batch, retries, commit_done)
-            if not batch:
-                continue
-            if self._stop.is_set():
-                return False
-            outcome = self._invoke(msk_event(batch, arn=self._arn, bootstrap_servers=self.bootstrap_servers))
-            with self._lock:
-                self.stats.invocations += 1
-            failed = (
-                failed_offsets(outcome.result, batch)
-                if outcome.ok and self.settings.report_batch_item_failures
-                else None
-            )
-            if outcome.ok and failed is None:
-                self._done(batch, "processed", commit_done)
-                continue
-            if outcome.ok and failed:
-                done = [r for r in batch if r.offset < failed.get(r.topic_partition, r.offset + 1)]
-                remaining = [r for r in batch if r.offset >= failed.get(r.topic_partition, r.offset + 1)]
-                with self._lock:
-                    self.stats.partial_failures += 1
-                    self.stats.failed_items.extend(f"{p}@{o}" for p, o in failed.items())
-                    del self.stats.failed_items[:-100]
-                self._done(done, "processed", commit_done)
-            else:
-                with self._lock:
-                    self.stats.function_errors += 1
-                    self.stats.last_error = (
-                        f"{outcome.error_type}: {outcome.error_message}"
-                        if not outcome.ok
-                        else "invalid batchItemFailures"
-                    )
-                if self.settings.bisect_batch_on_function_error and len(batch) > 1:
-                    middle = len(batch) // 2
-                    work[:0] = [(batch[:middle], retries), (batch[middle:], retries)]
-                    continue
-                remaining = batch
-            if 0 <= self.settings.max_retry_attempts <= retries:
-                self._discard(remaining, "RetryAttemptsExhausted", retries + 1, outcome, commit_done)
-                continue
-            backoff = min(
-                self.settings.max_retry_backoff_seconds, self.settings.retry_backoff_seconds * 2**retries
-            )
-            if self._stop.wait(backoff):
-                return False
-            work.insert(0, (remaining, retries + 1))
-        return True
+    def _event(self, batch: list[KafkaRecord]) -> dict[str, Any]:
+        return msk_event(batch, arn=self._arn, bootstrap_servers=self.bootstrap_servers)
 
-    def _discard_expired(
-        self, batch: list[KafkaRecord], retries: int, commit_done: Callable[[list[KafkaRecord]], None]
-    ) -> list[KafkaRecord]:
-        if self.settings.max_record_age_seconds < 0:
-            return batch
-        oldest_allowed_ms = (time.time() - self.settings.max_record_age_seconds) * 1000
-        expired = [r for r in batch if r.timestamp_ms < oldest_allowed_ms]
-        if expired:
-            self._discard(expired, "RecordAgeExceeded", retries, None, commit_done)
-        return [r for r in batch if r.timestamp_ms >= oldest_allowed_ms]
-
-    def _done(
-        self, records: list[KafkaRecord], outcome: Outcome, commit_done: Callable[[list[KafkaRecord]], None]
-    ) -> None:
-        if not records:
-            return
-        commit_done(records)
-        with self._lock:
-            if outcome == "processed":
-                self.stats.records_processed += len(records)
-            else:
-                self.stats.records_discarded += len(records)
-        if self._on_checkpoint is not None:
-            self._on_checkpoint(records, outcome)
-
-    def _discard(
-        self,
-        records: list[KafkaRecord],
-        condition: str,
-        invocations: int,
-        outcome: Invocation | None,
-        commit_done: Callable[[list[KafkaRecord]], None],
-    ) -> None:
-        log.warning(
-            "event source mapping %s → %s discarded %d record(s) (%s)",
-            self.topic,
-            self.function_name,
-            len(records),
-            condition,
+    def _item_failures(
+        self, result: Any, batch: list[KafkaRecord]
+    ) -> PartialFailure[KafkaRecord] | Literal["invalid"] | None:
+        failed = failed_offsets(result, batch)
+        if failed is None:
+            return None
+        if not failed:
+            return INVALID_RESPONSE
+        return PartialFailure(
+            done=[r for r in batch if r.offset < failed.get(r.topic_partition, r.offset + 1)],
+            remaining=[r for r in batch if r.offset >= failed.get(r.topic_partition, r.offset + 1)],
+            failed_items=[f"{p}@{o}" for p, o in failed.items()],
         )
-        if self._on_failure is not None:
-            self._on_failure(self.failure_record(records, condition, invocations, outcome))
-        self._done(records, "discarded", commit_done)
+
+    def _arrived_before(self, record: KafkaRecord, epoch_seconds: float) -> bool:
+        return record.timestamp_ms < epoch_seconds * 1000
 
     def failure_record(
         self, records: list[KafkaRecord], condition: str, invocations: int, outcome: Invocation | None

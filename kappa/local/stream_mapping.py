@@ -12,6 +12,9 @@ What it reproduces (AWS Lambda docs, "Kinesis event source mapping", "partial ba
 - after `max_retry_attempts` retries (or once records are older than `max_record_age_seconds`) the
   records are discarded: their batch info goes to the on-failure destination and processing moves on.
 
+The retry, bisect and discard rules live in `kappa.local.batch_delivery` (shared with the MSK mapping);
+this module adds the shard polling, the Kinesis event and the Kinesis on-failure record.
+
 Not reproduced: `ParallelizationFactor` (one batch per shard at a time; order is the same, only
 throughput differs), enhanced fan-out, tumbling windows, filter criteria.
 """
@@ -22,50 +25,38 @@ import base64
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from kappa.local.aws_endpoint import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from kappa.local.batch_delivery import (
+    INVALID_RESPONSE,
+    BatchDelivery,
+    Outcome,
+    PartialFailure,
+    StreamMappingSettings,
+    StreamMappingStats,
+    failure_envelope,
+    iso_timestamp,
+)
 from kappa.local.function_host import Invocation
 from kappa.local.kinesis_shards import ShardReader, StreamRecord, shard_ids, stream_arn
 
+__all__ = [
+    "CheckpointObserver",
+    "KinesisEventSourceMapping",
+    "Outcome",
+    "StreamMappingSettings",
+    "StreamMappingStats",
+    "failed_index",
+    "failure_envelope",
+    "iso_timestamp",
+    "kinesis_event",
+]
+
 log = logging.getLogger(__name__)
 
-Outcome = Literal["processed", "discarded"]
 CheckpointObserver = Callable[[list[StreamRecord], Outcome], None]
-
-
-@dataclass(frozen=True)
-class StreamMappingSettings:
-    """The event source mapping's configuration (names as in CreateEventSourceMapping)."""
-
-    batch_size: int = 100
-    max_batching_window_seconds: float = 1.0
-    bisect_batch_on_function_error: bool = True
-    report_batch_item_failures: bool = True
-    max_retry_attempts: int = 3
-    """-1 means retry until the records expire."""
-    max_record_age_seconds: float = 3600.0
-    """-1 means records never expire (locally)."""
-    poll_seconds: float = 0.2
-    idle_poll_seconds: float = 0.5
-    """How often an empty shard is polled (Lambda polls an idle shard about once a second)."""
-    retry_backoff_seconds: float = 0.5
-    max_retry_backoff_seconds: float = 5.0
-
-
-@dataclass
-class StreamMappingStats:
-    invocations: int = 0
-    function_errors: int = 0
-    partial_failures: int = 0
-    records_processed: int = 0
-    records_discarded: int = 0
-    last_error: str | None = None
-    failed_items: list[str] = field(default_factory=list)
 
 
 def kinesis_event(
@@ -118,7 +109,7 @@ def failed_index(result: Any, records: list[StreamRecord]) -> int | None:
     return min(indexes)
 
 
-class KinesisEventSourceMapping:
+class KinesisEventSourceMapping(BatchDelivery[StreamRecord]):
     """Feeds one Kinesis stream to one function; one polling thread per shard."""
 
     def __init__(
@@ -133,19 +124,19 @@ class KinesisEventSourceMapping:
         on_checkpoint: CheckpointObserver | None = None,
         region: str = LOCAL_REGION,
     ) -> None:
+        super().__init__(
+            invoke,
+            settings,
+            source_name=stream_name,
+            function_name=function_name,
+            on_failure=on_failure,
+            on_checkpoint=on_checkpoint,
+        )
         self._kinesis = kinesis
         self.stream_name = stream_name
-        self._invoke = invoke
-        self.settings = settings
-        self.function_name = function_name
-        self._on_failure = on_failure
-        self._on_checkpoint = on_checkpoint
         self._region = region
         self._arn = ""
-        self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
-        self.stats = StreamMappingStats()
 
     def start(self) -> KinesisEventSourceMapping:
         self._arn = stream_arn(self._kinesis, self.stream_name)
@@ -201,93 +192,21 @@ class KinesisEventSourceMapping:
                 wait = min(wait, window - (time.monotonic() - waiting_since))
             self._stop.wait(max(0.01, wait))
 
-    def deliver(self, records: list[StreamRecord]) -> bool:
-        """Process one batch to the end (success or discard); False if stopped before that."""
-        work: list[tuple[list[StreamRecord], int]] = [(records, 0)]
-        while work:
-            batch, retries = work.pop(0)
-            batch = self._discard_expired(batch, retries)
-            if not batch:
-                continue
-            if self._stop.is_set():
-                return False
-            outcome = self._invoke(
-                kinesis_event(batch, arn=self._arn, region=self._region, function_name=self.function_name)
-            )
-            with self._lock:
-                self.stats.invocations += 1
-            resume_at = (
-                failed_index(outcome.result, batch)
-                if outcome.ok and self.settings.report_batch_item_failures
-                else None
-            )
-            if outcome.ok and resume_at is None:
-                self._checkpoint(batch, "processed")
-                continue
-            if outcome.ok and resume_at is not None and resume_at >= 0:
-                with self._lock:
-                    self.stats.partial_failures += 1
-                    self.stats.failed_items.append(batch[resume_at].sequence_number)
-                    del self.stats.failed_items[:-100]
-                self._checkpoint(batch[:resume_at], "processed")
-                remaining = batch[resume_at:]
-            else:
-                with self._lock:
-                    self.stats.function_errors += 1
-                    self.stats.last_error = (
-                        f"{outcome.error_type}: {outcome.error_message}"
-                        if not outcome.ok
-                        else "invalid batchItemFailures"
-                    )
-                if self.settings.bisect_batch_on_function_error and len(batch) > 1:
-                    middle = len(batch) // 2
-                    work[:0] = [(batch[:middle], retries), (batch[middle:], retries)]
-                    continue
-                remaining = batch
-            if 0 <= self.settings.max_retry_attempts <= retries:
-                self._discard(remaining, "RetryAttemptsExhausted", retries + 1, outcome)
-                continue
-            backoff = min(
-                self.settings.max_retry_backoff_seconds, self.settings.retry_backoff_seconds * 2**retries
-            )
-            if self._stop.wait(backoff):
-                return False
-            work.insert(0, (remaining, retries + 1))
-        return True
+    def _event(self, batch: list[StreamRecord]) -> dict[str, Any]:
+        return kinesis_event(batch, arn=self._arn, region=self._region, function_name=self.function_name)
 
-    def _discard_expired(self, batch: list[StreamRecord], retries: int) -> list[StreamRecord]:
-        if self.settings.max_record_age_seconds < 0:
-            return batch
-        oldest_allowed = time.time() - self.settings.max_record_age_seconds
-        expired = [r for r in batch if r.arrival < oldest_allowed]
-        if expired:
-            self._discard(expired, "RecordAgeExceeded", retries, None)
-        return [r for r in batch if r.arrival >= oldest_allowed]
+    def _item_failures(
+        self, result: Any, batch: list[StreamRecord]
+    ) -> PartialFailure[StreamRecord] | Literal["invalid"] | None:
+        resume_at = failed_index(result, batch)
+        if resume_at is None:
+            return None
+        if resume_at < 0:
+            return INVALID_RESPONSE
+        return PartialFailure(batch[:resume_at], batch[resume_at:], [batch[resume_at].sequence_number])
 
-    def _checkpoint(self, records: list[StreamRecord], outcome: Outcome) -> None:
-        if not records:
-            return
-        with self._lock:
-            if outcome == "processed":
-                self.stats.records_processed += len(records)
-            else:
-                self.stats.records_discarded += len(records)
-        if self._on_checkpoint is not None:
-            self._on_checkpoint(records, outcome)
-
-    def _discard(
-        self, records: list[StreamRecord], condition: str, invocations: int, outcome: Invocation | None
-    ) -> None:
-        log.warning(
-            "event source mapping %s → %s discarded %d record(s) (%s)",
-            self.stream_name,
-            self.function_name,
-            len(records),
-            condition,
-        )
-        if self._on_failure is not None:
-            self._on_failure(self.failure_record(records, condition, invocations, outcome))
-        self._checkpoint(records, "discarded")
+    def _arrived_before(self, record: StreamRecord, epoch_seconds: float) -> bool:
+        return record.arrival < epoch_seconds
 
     def failure_record(
         self, records: list[StreamRecord], condition: str, invocations: int, outcome: Invocation | None
@@ -310,33 +229,3 @@ class KinesisEventSourceMapping:
                 "streamArn": self._arn,
             },
         }
-
-
-def failure_envelope(
-    *, function_name: str, region: str, condition: str, invocations: int, outcome: Invocation | None
-) -> dict[str, Any]:
-    """What every on-failure record of an event source mapping carries besides its batch info (Kinesis, MSK)."""
-    return {
-        "requestContext": {
-            "requestId": str(uuid.uuid4()),
-            "functionArn": f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{function_name}",
-            "condition": condition,
-            "approximateInvokeCount": invocations,
-        },
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": "$LATEST",
-            "functionError": "Unhandled" if outcome is not None and not outcome.ok else None,
-        },
-        "version": "1.0",
-        "timestamp": datetime.now(tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-    }
-
-
-def iso_timestamp(epoch_seconds: float) -> str:
-    """Epoch seconds as Lambda writes times in on-failure records (UTC, milliseconds, `Z`)."""
-    return (
-        datetime.fromtimestamp(epoch_seconds, tz=UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
