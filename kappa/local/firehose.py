@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from kappa.local.kinesis_shards import ShardReader, StreamRecord, shard_ids
 from kappa.local.paths import write_atomically
@@ -25,6 +25,7 @@ from kappa.local.paths import write_atomically
 log = logging.getLogger(__name__)
 
 ArchiveObserver = Callable[[list[StreamRecord], Path], None]
+R = TypeVar("R")
 
 
 def archive_path(root: Path, prefix: str, first_arrival: float, *, compress: bool) -> Path:
@@ -39,7 +40,76 @@ def encode_records(records: list[StreamRecord]) -> bytes:
     return b"".join(r.data if r.data.endswith(b"\n") else r.data + b"\n" for r in records)
 
 
-class FirehoseArchive:
+class ArchiveBuffer(Generic[R]):
+    """Firehose's buffer and delivery to archive files; the Kinesis- and the MSK-sourced stand-ins add the reading.
+
+    A buffer is delivered once it is `buffer_seconds` old or `buffer_bytes` big (Firehose's buffering hints),
+    as one file named and partitioned by its first record's arrival, written atomically.
+    """
+
+    def __init__(
+        self,
+        archive_root: Path,
+        *,
+        object_prefix: str,
+        buffer_seconds: float,
+        buffer_bytes: int,
+        compress: bool,
+        observers: list[ArchiveObserver] | None,
+    ) -> None:
+        self.root = archive_root
+        self._prefix = object_prefix
+        self._buffer_seconds = buffer_seconds
+        self._buffer_bytes = buffer_bytes
+        self._compress = compress
+        self._observers = list(observers or [])
+        self._buffer: list[R] = []
+        self._buffered_bytes = 0
+        self._buffer_started = 0.0
+        self.records_delivered = 0
+        self.files_written = 0
+        self.error: BaseException | None = None
+
+    def add_observer(self, observer: ArchiveObserver) -> None:
+        """Called with the records (as `StreamRecord`s) and the path of each file written."""
+        self._observers.append(observer)
+
+    def _add_to_buffer(self, records: list[R], size: int) -> None:
+        if records and not self._buffer:
+            self._buffer_started = time.monotonic()
+        self._buffer.extend(records)
+        self._buffered_bytes += size
+
+    def _buffer_due(self, *, force: bool) -> bool:
+        """Whether the buffer is to be delivered now: not empty, and old or big enough (or `force`)."""
+        if not self._buffer:
+            return False
+        due = time.monotonic() - self._buffer_started >= self._buffer_seconds
+        return force or due or self._buffered_bytes >= self._buffer_bytes
+
+    def _write_file(self, records: list[StreamRecord]) -> Path:
+        """Write `records` (in archive order) to one archive file, atomically; the buffer is left as it is."""
+        payload = encode_records(records)
+        path = archive_path(self.root, self._prefix, records[0].arrival, compress=self._compress)
+        write_atomically(
+            path, gzip.compress(payload, compresslevel=5, mtime=0) if self._compress else payload
+        )
+        return path
+
+    def _mark_delivered(self, count: int) -> None:
+        self._buffer, self._buffered_bytes = [], 0
+        self.records_delivered += count
+        self.files_written += 1
+
+    def _notify_observers(self, records: list[StreamRecord], path: Path) -> None:
+        for observer in self._observers:
+            try:
+                observer(records, path)
+            except Exception:
+                log.exception("archive observer failed")
+
+
+class FirehoseArchive(ArchiveBuffer[StreamRecord]):
     """Polls every shard of the raw stream and delivers buffers of records to archive files."""
 
     def __init__(
@@ -55,27 +125,20 @@ class FirehoseArchive:
         compress: bool = True,
         observers: list[ArchiveObserver] | None = None,
     ) -> None:
+        super().__init__(
+            archive_root,
+            object_prefix=object_prefix or stream_name,
+            buffer_seconds=buffer_seconds,
+            buffer_bytes=buffer_bytes,
+            compress=compress,
+            observers=observers,
+        )
         self._kinesis = kinesis
         self._stream_name = stream_name
-        self.root = archive_root
-        self._prefix = object_prefix or stream_name
-        self._buffer_seconds = buffer_seconds
-        self._buffer_bytes = buffer_bytes
         self._poll_seconds = poll_seconds
-        self._compress = compress
-        self._observers = list(observers or [])
         self._readers: list[ShardReader] = []
-        self._buffer: list[StreamRecord] = []
-        self._buffered_bytes = 0
-        self._buffer_started = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.records_delivered = 0
-        self.files_written = 0
-        self.error: BaseException | None = None
-
-    def add_observer(self, observer: ArchiveObserver) -> None:
-        self._observers.append(observer)
 
     def poll_once(self, *, force: bool = False) -> int:
         """Read every shard that is due (all with `force`) into the buffer; returns how many arrived."""
@@ -89,34 +152,18 @@ class FirehoseArchive:
             if not (force or reader.due()):
                 continue
             records = reader.read()
-            if records and not self._buffer:
-                self._buffer_started = time.monotonic()
-            self._buffer.extend(records)
-            self._buffered_bytes += sum(len(r.data) + 1 for r in records)
+            self._add_to_buffer(records, sum(len(r.data) + 1 for r in records))
             arrived += len(records)
         return arrived
 
     def flush(self, *, force: bool = False) -> Path | None:
         """Write the buffer to one archive file if it is old or big enough (or `force`)."""
-        if not self._buffer:
-            return None
-        due = time.monotonic() - self._buffer_started >= self._buffer_seconds
-        if not (force or due or self._buffered_bytes >= self._buffer_bytes):
+        if not self._buffer_due(force=force):
             return None
         records = sorted(self._buffer, key=lambda r: r.arrival)
-        payload = encode_records(records)
-        path = archive_path(self.root, self._prefix, records[0].arrival, compress=self._compress)
-        write_atomically(
-            path, gzip.compress(payload, compresslevel=5, mtime=0) if self._compress else payload
-        )
-        self._buffer, self._buffered_bytes = [], 0
-        self.records_delivered += len(records)
-        self.files_written += 1
-        for observer in self._observers:
-            try:
-                observer(records, path)
-            except Exception:
-                log.exception("archive observer failed")
+        path = self._write_file(records)
+        self._mark_delivered(len(records))
+        self._notify_observers(records, path)
         return path
 
     def drain(self, timeout: float = 10.0) -> None:

@@ -2,9 +2,9 @@
 
 In AWS an MSK-sourced Firehose delivery stream reads the topic and writes GZIP NDJSON objects under
 `archive/dt=YYYY-MM-DD/hour=HH/` (docs/archive-layout.md). Locally this reads the raw topic with a consumer
-group of its own (`<prefix>-raw-events-archive`), buffers like `kappa.local.firehose.FirehoseArchive`
-(same file names, partitioning by the first record's timestamp, atomic writes), and only after a file is on
-disk records how far it got, so nothing accepted is lost and nothing is archived twice:
+group of its own (`<prefix>-raw-events-archive`), buffers and writes with the Firehose stand-in's
+`kappa.local.firehose.ArchiveBuffer` (same buffering, file names, partitioning by the first record's
+timestamp, atomic writes), and only after a file is on disk records how far it got, so nothing accepted is lost and nothing is archived twice:
 
 1. the file is written atomically (dot-named temporary file, then rename);
 2. the next offset of every partition in it goes to `offsets_file` (atomically);
@@ -18,7 +18,6 @@ see, as for Firehose's own consumer.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import threading
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kappa.local.firehose import ArchiveObserver, archive_path, encode_records
+from kappa.local.firehose import ArchiveBuffer, ArchiveObserver
 from kappa.local.kafka_records import (
     KafkaRecord,
     commit,
@@ -42,7 +41,7 @@ from kappa.local.paths import write_atomically
 log = logging.getLogger(__name__)
 
 
-class KafkaArchive:
+class KafkaArchive(ArchiveBuffer[KafkaRecord]):
     """Reads every partition of the raw topic and delivers buffers of records to archive files."""
 
     def __init__(
@@ -61,31 +60,23 @@ class KafkaArchive:
         observers: list[ArchiveObserver] | None = None,
         consumer_factory: Callable[..., Any] = manual_commit_consumer,
     ) -> None:
+        super().__init__(
+            archive_root,
+            object_prefix=object_prefix or topic,
+            buffer_seconds=buffer_seconds,
+            buffer_bytes=buffer_bytes,
+            compress=compress,
+            observers=observers,
+        )
         self.topic = topic
-        self.root = archive_root
         self.group_id = group_id
         self.offsets_file = offsets_file
-        self._prefix = object_prefix or topic
-        self._buffer_seconds = buffer_seconds
-        self._buffer_bytes = buffer_bytes
         self._poll_seconds = poll_seconds
-        self._compress = compress
-        self._observers = list(observers or [])
         self._consumer = consumer_factory(bootstrap_servers, group_id)
         self._subscribed = False
-        self._buffer: list[KafkaRecord] = []
-        self._buffered_bytes = 0
-        self._buffer_started = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self.records_delivered = 0
-        self.files_written = 0
-        self.error: BaseException | None = None
-
-    def add_observer(self, observer: ArchiveObserver) -> None:
-        """Called with the records (as the Firehose stand-in's `StreamRecord`s) and the path of each file written."""
-        self._observers.append(observer)
 
     # ------------------------------------------------------------------ offsets
 
@@ -134,38 +125,22 @@ class KafkaArchive:
                 log.warning("reading %s for the archive: %s", self.topic, message.error())
                 continue
             records.append(from_message(message))
-        if records and not self._buffer:
-            self._buffer_started = time.monotonic()
-        self._buffer.extend(records)
-        self._buffered_bytes += sum(len(r.value) + 1 for r in records)
+        self._add_to_buffer(records, sum(len(r.value) + 1 for r in records))
         return len(records)
 
     def flush(self, *, force: bool = False) -> Path | None:
         """Write the buffer to one archive file if it is old or big enough (or `force`), then record its offsets."""
-        if not self._buffer:
-            return None
-        due = time.monotonic() - self._buffer_started >= self._buffer_seconds
-        if not (force or due or self._buffered_bytes >= self._buffer_bytes):
+        if not self._buffer_due(force=force):
             return None
         # Firehose orders a buffer by arrival; the sort is stable, so each partition keeps its order.
         kafka_records = sorted(self._buffer, key=lambda r: r.timestamp_ms)
         records = [r.as_stream_record() for r in kafka_records]
-        payload = encode_records(records)
-        path = archive_path(self.root, self._prefix, records[0].arrival, compress=self._compress)
-        write_atomically(
-            path, gzip.compress(payload, compresslevel=5, mtime=0) if self._compress else payload
-        )
+        path = self._write_file(records)
         reached = next_offsets(kafka_records)
         self._save_offsets(reached)
-        self._buffer, self._buffered_bytes = [], 0
-        self.records_delivered += len(records)
-        self.files_written += 1
+        self._mark_delivered(len(records))
         commit(self._consumer, reached)
-        for observer in self._observers:
-            try:
-                observer(records, path)
-            except Exception:
-                log.exception("archive observer failed")
+        self._notify_observers(records, path)
         return path
 
     def caught_up(self) -> bool:
