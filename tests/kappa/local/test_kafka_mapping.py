@@ -18,14 +18,8 @@ from kappa.local.kafka_mapping import KafkaEventSourceMapping, failed_offsets, m
 from kappa.local.kafka_records import KafkaRecord
 from kappa.local.stream_mapping import StreamMappingSettings
 from lambdas.fanout.handler import kafka_record_id
+from tests.kappa.local.mapping_doubles import FAST, PoisonedFunction
 
-FAST = StreamMappingSettings(
-    batch_size=10,
-    max_batching_window_seconds=0,
-    max_retry_attempts=2,
-    retry_backoff_seconds=0,
-    poll_seconds=0.05,
-)
 SAMPLE_EVENT = Path(__file__).resolve().parents[2] / "events" / "fanout_msk_event.json"
 
 
@@ -43,33 +37,16 @@ def records(count: int, *, partition: int = 0, topic: str = "insights", start: i
     ]
 
 
-class RecordingFunction:
+class RecordingFunction(PoisonedFunction[str]):
     """A stand-in function that fails (as told) for the records named in `poison` (`"<partition>:<offset>"`)."""
 
-    def __init__(self, mode: str, poison: set[str]) -> None:
-        self.mode = mode
-        self.poison = poison
-        self.batches: list[list[str]] = []
-
-    def __call__(self, event: dict[str, Any]) -> Invocation:
+    def numbered_records(self, event: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
         assert event["eventSource"] == "aws:kafka"
         flat = [r for group in event["records"].values() for r in group]
-        numbers = [json.loads(base64.b64decode(r["value"]))["n"] for r in flat]
-        self.batches.append(numbers)
-        bad = [r for r, n in zip(flat, numbers, strict=True) if n in self.poison]
-        if not bad:
-            return Invocation(True, result={"batchItemFailures": []})
-        if self.mode == "raise":
-            return Invocation(False, error_type="ValueError", error_message="poison record")
-        return Invocation(
-            True,
-            result={
-                "batchItemFailures": [
-                    {"itemIdentifier": {"partition": f"{r['topic']}-{r['partition']}", "offset": r["offset"]}}
-                    for r in bad
-                ]
-            },
-        )
+        return [(r, json.loads(base64.b64decode(r["value"]))["n"]) for r in flat]
+
+    def item_identifier(self, record: dict[str, Any]) -> Any:
+        return {"partition": f"{record['topic']}-{record['partition']}", "offset": record["offset"]}
 
 
 def mapping(

@@ -19,14 +19,7 @@ from kappa.local.stream_mapping import (
     failed_index,
     kinesis_event,
 )
-
-FAST = StreamMappingSettings(
-    batch_size=10,
-    max_batching_window_seconds=0,
-    max_retry_attempts=2,
-    retry_backoff_seconds=0,
-    poll_seconds=0.05,
-)
+from tests.kappa.local.mapping_doubles import FAST, PoisonedFunction
 
 
 def records(
@@ -44,26 +37,14 @@ def records(
     ]
 
 
-class RecordingFunction:
+class RecordingFunction(PoisonedFunction[int]):
     """A stand-in function: fails (as told) for records whose index is in `poison`."""
 
-    def __init__(self, mode: str, poison: set[int]) -> None:
-        self.mode = mode
-        self.poison = poison
-        self.batches: list[list[int]] = []
+    def numbered_records(self, event: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+        return [(r, json.loads(base64.b64decode(r["kinesis"]["data"]))["n"]) for r in event["Records"]]
 
-    def __call__(self, event: dict[str, Any]) -> Invocation:
-        numbers = [json.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in event["Records"]]
-        self.batches.append(numbers)
-        bad = [r for r, n in zip(event["Records"], numbers, strict=True) if n in self.poison]
-        if not bad:
-            return Invocation(True, result={"batchItemFailures": []})
-        if self.mode == "raise":
-            return Invocation(False, error_type="ValueError", error_message="poison record")
-        return Invocation(
-            True,
-            result={"batchItemFailures": [{"itemIdentifier": r["kinesis"]["sequenceNumber"]} for r in bad]},
-        )
+    def item_identifier(self, record: dict[str, Any]) -> Any:
+        return record["kinesis"]["sequenceNumber"]
 
 
 def mapping(
