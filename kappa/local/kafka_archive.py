@@ -4,7 +4,8 @@ In AWS an MSK-sourced Firehose delivery stream reads the topic and writes GZIP N
 `archive/dt=YYYY-MM-DD/hour=HH/` (docs/archive-layout.md). Locally this reads the raw topic with a consumer
 group of its own (`<prefix>-raw-events-archive`), buffers and writes with the Firehose stand-in's
 `kappa.local.firehose.ArchiveBuffer` (same buffering, file names, partitioning by the first record's
-timestamp, atomic writes), and only after a file is on disk records how far it got, so nothing accepted is lost and nothing is archived twice:
+timestamp, atomic writes), and only after a file is on disk records how far it got, so nothing accepted is
+lost and nothing is archived twice:
 
 1. the file is written atomically (dot-named temporary file, then rename);
 2. the next offset of every partition in it goes to `offsets_file` (atomically);
