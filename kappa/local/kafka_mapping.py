@@ -109,6 +109,18 @@ def failed_offsets(result: Any, records: list[KafkaRecord]) -> dict[str, int] | 
     return lowest
 
 
+def unread_records(consumer: Any) -> int:
+    """Records on the consumer's assigned partitions past its position, by the high watermarks of its last
+    fetches (no broker call: librdkafka caches them); partitions it has not fetched from yet count 0."""
+    total = 0
+    for partition in consumer.position(consumer.assignment()):
+        if partition.offset < 0:
+            continue
+        _low, high = consumer.get_watermark_offsets(partition, cached=True)
+        total += max(high - partition.offset, 0) if high >= 0 else 0
+    return total
+
+
 class KafkaEventSourceMapping(BatchDelivery[KafkaRecord]):
     """Feeds one Kafka topic to one function through a consumer group; one polling thread."""
 
@@ -142,6 +154,9 @@ class KafkaEventSourceMapping(BatchDelivery[KafkaRecord]):
         self._region = region
         self._consumer_factory = consumer_factory
         self._thread: threading.Thread | None = None
+        self.backlog = 0
+        """Records on the topic the function has not finished yet (read but undelivered, or not read), as of
+        the last poll: what Lambda's MSK metrics call the mapping's offset lag."""
 
     def start(self) -> KafkaEventSourceMapping:
         consumer = self._consumer_factory(self.bootstrap_servers, self.group_id)
@@ -187,6 +202,7 @@ class KafkaEventSourceMapping(BatchDelivery[KafkaRecord]):
             if fresh and not pending:
                 waiting_since = time.monotonic()
             pending.extend(fresh)
+            self.backlog = unread_records(consumer) + len(pending)
             while pending and (
                 len(pending) >= self.settings.batch_size or time.monotonic() - waiting_since >= window
             ):
@@ -194,6 +210,7 @@ class KafkaEventSourceMapping(BatchDelivery[KafkaRecord]):
                 if not self.deliver(batch, lambda done: commit(consumer, next_offsets(done))):
                     return
                 waiting_since = time.monotonic()
+                self.backlog = unread_records(consumer) + len(pending)
 
     def _event(self, batch: list[KafkaRecord]) -> dict[str, Any]:
         return msk_event(batch, arn=self._arn, bootstrap_servers=self.bootstrap_servers)

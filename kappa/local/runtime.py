@@ -628,7 +628,13 @@ class LocalRuntime:
             job=self._last_job_status,
             job_state=job_state,
             insights_by_type=delivered_by_type,
-            insights_pending=self.publisher.pending_count if self.publisher else 0,
+            insights_pending=self.publisher.pending_count
+            if self.publisher
+            else (
+                self.insights_mapping.backlog
+                if isinstance(self.insights_mapping, KafkaEventSourceMapping)
+                else 0
+            ),
             insights_done=self.publisher.done_count
             if self.publisher
             else (mapping.records_processed if mapping else 0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -264,3 +265,43 @@ def test_committed_records_are_not_redelivered_and_unfinished_ones_are_after_a_r
     time.sleep(1.0)
     esm.stop()
     assert sorted(seen) == ["0:0", "0:1", "0:2", "0:3", "1:0", "1:1", "1:2"]
+
+
+@pytest.mark.slow
+def test_backlog_counts_the_records_the_function_has_not_finished(kafka_broker: KafkaBroker) -> None:
+    # GIVEN a topic with 4 records and a mapping whose function is held on its first invocation (one
+    # partition: a partition the consumer has not read from yet counts 0 until its first record)
+    topic = f"t-esm-backlog-{uuid.uuid4().hex[:8]}"
+    kafka_broker.create_topic(topic, partitions=1)
+    produce(kafka_broker, topic, [json.dumps({"n": f"0:{i}"}).encode() for i in range(4)], partition=0)
+    release = threading.Event()
+    delivered: list[str] = []
+
+    def function(event: dict[str, Any]) -> Invocation:
+        release.wait(60)
+        delivered.extend(
+            json.loads(base64.b64decode(r["value"]))["n"] for g in event["records"].values() for r in g
+        )
+        return Invocation(True, result={"batchItemFailures": []})
+
+    esm = KafkaEventSourceMapping(
+        kafka_broker.bootstrap_servers,
+        topic,
+        function,
+        replace(FAST, max_record_age_seconds=-1),
+        group_id=f"{topic}-fanout",
+        function_name="fanout",
+        cluster_arn="arn",
+    ).start()
+    try:
+        # WHEN the function has not finished THEN all four records are the mapping's backlog
+        assert wait_until(lambda: esm.backlog == 4), esm.backlog
+        # WHEN it finishes THEN the backlog is empty and every record was delivered
+        release.set()
+        assert wait_until(lambda: len(delivered) == 4 and esm.backlog == 0), (delivered, esm.backlog)
+        # AND a record produced later shows in the backlog until delivered (nothing holds it now)
+        produce(kafka_broker, topic, [json.dumps({"n": "0:4"}).encode()], partition=0)
+        assert wait_until(lambda: "0:4" in delivered and esm.backlog == 0)
+    finally:
+        release.set()
+        esm.stop()
