@@ -45,7 +45,14 @@ from kappa.local.batch_delivery import (
     iso_timestamp,
 )
 from kappa.local.function_host import Invocation
-from kappa.local.kafka_records import KafkaRecord, commit, from_message, manual_commit_consumer, next_offsets
+from kappa.local.kafka_records import (
+    KafkaRecord,
+    commit,
+    from_message,
+    manual_commit_consumer,
+    next_offsets,
+    unread_records,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +114,6 @@ def failed_offsets(result: Any, records: list[KafkaRecord]) -> dict[str, int] | 
             return {}
         lowest[partition] = min(offset, lowest.get(partition, offset))
     return lowest
-
-
-def unread_records(consumer: Any) -> int:
-    """Records on the consumer's assigned partitions past its position, by the high watermarks of its last
-    fetches (no broker call: librdkafka caches them); partitions it has not fetched from yet count 0."""
-    total = 0
-    for partition in consumer.position(consumer.assignment()):
-        if partition.offset < 0:
-            continue
-        _low, high = consumer.get_watermark_offsets(partition, cached=True)
-        total += max(high - partition.offset, 0) if high >= 0 else 0
-    return total
 
 
 class KafkaEventSourceMapping(BatchDelivery[KafkaRecord]):

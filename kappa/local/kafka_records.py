@@ -8,6 +8,8 @@ path of the runtime needs it.
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -113,3 +115,64 @@ def end_offsets(consumer: Any, timeout: float = 5.0) -> dict[tuple[str, int], in
 def positions(consumer: Any) -> dict[tuple[str, int], int]:
     """Where `consumer` reads next in each assigned partition (negative: not fetched yet)."""
     return {(p.topic, p.partition): p.offset for p in consumer.position(consumer.assignment())}
+
+
+def unread_records(consumer: Any) -> int:
+    """Records on the consumer's assigned partitions past its position, by the high watermarks of its last
+    fetches (no broker call: librdkafka caches them); partitions it has not fetched from yet count 0."""
+    from confluent_kafka import TopicPartition
+
+    total = 0
+    for (topic, partition), position in positions(consumer).items():
+        if position < 0:
+            continue
+        _low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+        total += max(high - position, 0) if high >= 0 else 0
+    return total
+
+
+class TopicReadError(RuntimeError):
+    """A topic could not be read to its end: it does not exist, or its end was not reached in time."""
+
+
+def read_to_end(bootstrap_servers: str, topic: str, *, timeout: float = 60.0) -> list[KafkaRecord]:
+    """Every committed record of `topic` up to the end it has now, partition by partition in offset order,
+    read without a group commit (read_committed: an exactly-once sink's aborted records are left out)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": f"kappa-topic-reader-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "log_level": 3,
+        }
+    )
+    try:
+        metadata = consumer.list_topics(topic=topic, timeout=10).topics.get(topic)
+        if metadata is None or metadata.error is not None:
+            raise TopicReadError(f"topic {topic!r} does not exist on {bootstrap_servers}")
+        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(metadata.partitions)]
+        ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
+        consumer.assign(partitions)
+        records: dict[int, list[KafkaRecord]] = {p: [] for p in ends}
+        reached = dict.fromkeys(ends, 0)
+        deadline = time.monotonic() + timeout
+        while any(reached[p] < end for p, end in ends.items()):
+            if time.monotonic() > deadline:
+                raise TopicReadError(f"reading {topic!r} did not reach its end within {timeout:.0f} s")
+            for message in consumer.consume(num_messages=1000, timeout=0.5):
+                if message.error() is not None:
+                    continue
+                records[message.partition()].append(from_message(message))
+                reached[message.partition()] = message.offset() + 1
+            for partition, end in ends.items():
+                # Transaction markers take offsets but are no records: a position at the end counts.
+                position = consumer.position([TopicPartition(topic, partition)])[0].offset
+                reached[partition] = max(reached[partition], position if position >= 0 else 0)
+                if end == 0:
+                    reached[partition] = 0
+        return [record for partition in sorted(records) for record in records[partition]]
+    finally:
+        consumer.close()

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from kappa.local.kafka_broker import KafkaBroker, KafkaBrokerError, create_topic
 from kappa.local.kafka_log import running_broker
+from kappa.local.kafka_records import TopicReadError, read_to_end
 from kappa.local.paths import DataDir, DataDirBusyError, DataDirLock
 from kappa.replay.aws import ReplayError
 
@@ -68,55 +67,17 @@ def make_topic(bootstrap_servers: str, name: str, partitions: int) -> None:
         raise ReplayError(str(error)) from None
 
 
-def read_topic(bootstrap_servers: str, topic: str, timeout: float = 60.0) -> list[bytes]:
-    """Every committed record value of `topic`, partition by partition in offset order (no group commits)."""
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
-    metadata = admin(bootstrap_servers).list_topics(topic=topic, timeout=10).topics.get(topic)
-    if metadata is None or metadata.error is not None:
-        raise ReplayError(f"topic {topic!r} does not exist on {bootstrap_servers}")
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": f"kappa-replay-reader-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-            "log_level": 3,
-        }
-    )
-    try:
-        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(metadata.partitions)]
-        ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in partitions}
-        consumer.assign(partitions)
-        values: dict[int, list[bytes]] = {p: [] for p in ends}
-        reached = {p: 0 for p in ends}
-        deadline = time.monotonic() + timeout
-        while any(reached[p] < end for p, end in ends.items()):
-            if time.monotonic() > deadline:
-                raise ReplayError(f"reading {topic!r} did not reach its end within {timeout:.0f} s")
-            for message in consumer.consume(num_messages=1000, timeout=0.5):
-                if message.error() is not None:
-                    continue
-                values[message.partition()].append(message.value() or b"")
-                reached[message.partition()] = message.offset() + 1
-            for partition, end in ends.items():
-                # Transaction markers take offsets but are no records: a position at the end counts.
-                position = consumer.position([TopicPartition(topic, partition)])[0].offset
-                reached[partition] = max(reached[partition], position if position >= 0 else 0)
-                if end == 0:
-                    reached[partition] = 0
-        return [value for p in sorted(values) for value in values[p]]
-    finally:
-        consumer.close()
-
-
 def read_topic_insights(bootstrap_servers: str, topic: str) -> list[dict[str, Any]]:
     """The insights in `topic`, each id once (an at-least-once sink may have written one twice)."""
     seen: set[str] = set()
     insights = []
-    for value in read_topic(bootstrap_servers, topic):
+    try:
+        records = read_to_end(bootstrap_servers, topic)
+    except TopicReadError as error:
+        raise ReplayError(str(error)) from None
+    for record in records:
         with contextlib.suppress(ValueError):
-            insight = json.loads(value)
+            insight = json.loads(record.value)
             if isinstance(insight, dict) and insight.get("insight_id") not in seen:
                 seen.add(insight.get("insight_id"))
                 insights.append(insight)

@@ -6,7 +6,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from kappa.local.kafka_records import read_to_end
 
 
 @dataclass(frozen=True)
@@ -47,34 +49,10 @@ def produce_lines(bootstrap_servers: str, topic: str, lines: Iterable[str]) -> l
 
 def read_topic(bootstrap_servers: str, topic: str, *, timeout_s: float = 60) -> list[Record]:
     """Every committed record of `topic`, from the beginning to the end it has now (read_committed)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": f"test-reader-{topic}",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-            "enable.partition.eof": True,
-        }
-    )
-    try:
-        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
-        partitions = [TopicPartition(topic, p, 0) for p in sorted(metadata.partitions)]
-        consumer.assign(partitions)
-        at_end: set[int] = set()
-        records: list[Record] = []
-        while len(at_end) < len(partitions):
-            message = consumer.poll(timeout_s)
-            assert message is not None, f"no record nor end of partition within {timeout_s} s on {topic}"
-            if message.error() is not None:
-                assert message.error().code() == KafkaError._PARTITION_EOF, message.error()
-                at_end.add(message.partition())
-                continue
-            records.append(
-                Record(message.key(), message.value(), message.partition(), message.timestamp()[1])
-            )
-        return records
-    finally:
-        consumer.close()
+    return [
+        Record(record.key, record.value, record.partition, record.timestamp_ms)
+        for record in read_to_end(bootstrap_servers, topic, timeout=timeout_s)
+    ]
 
 
 def total_end_offset(bootstrap_servers: str, topic: str) -> int:
