@@ -359,23 +359,27 @@ class LocalRuntime:
             .load()
             .start()
         )
-        delivery = self.config.delivery
         self.insights_mapping = KinesisEventSourceMapping(
             self.aws.kinesis,
             self.resources.insights_stream,
             self.functions[FANOUT].invoke,
-            StreamMappingSettings(
-                batch_size=delivery.batch_size,
-                max_batching_window_seconds=delivery.max_batching_window_seconds,
-                max_retry_attempts=delivery.max_retry_attempts,
-                max_record_age_seconds=delivery.max_record_age_seconds,
-                poll_seconds=options.poll_seconds,
-            ),
+            self._insights_mapping_settings(),
             function_name=self.functions[FANOUT].spec.name,
             on_failure=self._send_to_failed_batches_queue,
             on_checkpoint=self.publisher.mark_done,
             region=self.aws.region,
         ).start()
+
+    def _insights_mapping_settings(self) -> StreamMappingSettings:
+        """The insights event source mapping's settings, from the delivery stack's (either log)."""
+        delivery = self.config.delivery
+        return StreamMappingSettings(
+            batch_size=delivery.batch_size,
+            max_batching_window_seconds=delivery.max_batching_window_seconds,
+            max_retry_attempts=delivery.max_retry_attempts,
+            max_record_age_seconds=delivery.max_record_age_seconds,
+            poll_seconds=self.options.poll_seconds,
+        )
 
     def _start_kafka_delivery(self, broker: KafkaBroker) -> None:
         """Archive from the raw topic; the MSK mapping feeds the insights topic (the job's sink) to the fan-out."""
@@ -392,18 +396,11 @@ class LocalRuntime:
             buffer_seconds=options.archive_buffer_seconds,
             poll_seconds=options.poll_seconds,
         ).start()
-        delivery = self.config.delivery
         self.insights_mapping = KafkaEventSourceMapping(
             broker.bootstrap_servers,
             insights_topic(self.config, version.job_version),
             self.functions[FANOUT].invoke,
-            StreamMappingSettings(
-                batch_size=delivery.batch_size,
-                max_batching_window_seconds=delivery.max_batching_window_seconds,
-                max_retry_attempts=delivery.max_retry_attempts,
-                max_record_age_seconds=delivery.max_record_age_seconds,
-                poll_seconds=options.poll_seconds,
-            ),
+            self._insights_mapping_settings(),
             group_id=names.fanout_consumer_group,
             function_name=self.functions[FANOUT].spec.name,
             cluster_arn=msk_cluster_arn(names.kafka_cluster, self.aws.region),
