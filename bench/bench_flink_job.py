@@ -73,6 +73,10 @@ def prepare_environment() -> None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     paths = [str(REPO_ROOT), *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    from flink_app.packaging import ensure_job_jar
+
+    # The job's Java functions live in its jar: build it when missing or older than its sources.
+    ensure_job_jar(progress=lambda message: print(message, flush=True))
 
 
 def simulator_log(users: int, duration: str) -> tuple[Path, int]:

@@ -77,10 +77,10 @@ def execution_configuration(settings: JobSettings, *, local: bool) -> dict[str, 
         # The default in-memory checkpoint storage caps state at 5 MB; a local run keeps checkpoints on disk.
         configuration["execution.checkpointing.storage"] = "filesystem"
         configuration["execution.checkpointing.dir"] = local_checkpoint_location(settings)
-        if settings.uses_kafka:
-            # PyFlink's mini-cluster has no Kafka connector; on Managed Flink the run options' jarfile has it.
-            jars = [*flink_cli_job_jars(), local_connector_jar(settings).as_uri()]
-            configuration["pipeline.jars"] = ";".join(jars)
+        # The job's jar holds its Java functions (and the Kafka connector, which PyFlink's mini-cluster lacks);
+        # on Managed Flink the run options' jarfile is that jar.
+        jars = [*flink_cli_job_jars(), local_connector_jar(settings).as_uri()]
+        configuration["pipeline.jars"] = ";".join(jars)
     if isinstance(settings.source, FilesSource | KafkaSource) and settings.source.bounded:
         # A bounded replay either completes or fails loudly; retrying a deterministic failure helps no one.
         configuration["restart-strategy.type"] = "none"
@@ -110,7 +110,8 @@ def local_checkpoint_location(settings: JobSettings) -> str:
 
 
 def local_connector_jar(settings: JobSettings) -> Path:
-    """The connector uber-jar a local run loads: `job.connector_jar`, else flink_app/target's build."""
+    """The job's jar a local run loads (its Java functions and the connectors): `job.connector_jar`, else
+    flink_app/target's build."""
     jar = Path(settings.connector_jar) if settings.connector_jar else DEFAULT_CONNECTOR_JAR
     if not jar.is_file():
         how = (
@@ -119,7 +120,7 @@ def local_connector_jar(settings: JobSettings) -> Path:
             else "fix job.connector_jar, or remove it to use flink_app/target's build (`make package-flink`)"
         )
         raise ConnectorJarMissingError(
-            f"the Kafka source/sink needs the connector jar {jar}, which does not exist: {how}"
+            f"the job needs its jar {jar} (its Java functions and connectors), which does not exist: {how}"
         )
     return jar
 
@@ -143,12 +144,14 @@ def build_job(t_env, settings: JobSettings, *, without: frozenset[str] = frozens
     """Register sources, sinks, UDFs and views; return the statement set holding every INSERT (but those of
     the analyses named in `without`, see `flink_app.pipeline.analytics_statements`)."""
     from flink_app.connectors import create_sinks, create_source, insert_statement
+    from flink_app.java_functions import register_java_functions
     from flink_app.pipeline import analytics_statements
     from flink_app.udfs import register_functions
 
     create_source(t_env, settings)
     create_sinks(t_env, settings)
     register_functions(t_env, settings)
+    register_java_functions(t_env)
     statements = analytics_statements(settings, without=without)
     for view in statements.views:
         t_env.create_temporary_view(view.name, t_env.sql_query(view.query))

@@ -121,7 +121,7 @@ def build_package(
 
 
 def _ignored(directory: str, names: list[str]) -> list[str]:
-    skip = {"__pycache__", "target", "pom.xml", ".pytest_cache"}
+    skip = {"__pycache__", "target", "src", "pom.xml", ".pytest_cache"}
     return [name for name in names if name in skip or name.endswith((".pyc", ".pyo"))]
 
 
@@ -133,7 +133,8 @@ def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -
             "Java (a JDK, 11+) is required to build the connector jar with Maven "
             "(apt-get install openjdk-17-jdk-headless), or pass --jar PATH"
         )
-    goals = ["package", "-DskipTests", *([f"-P{KINESIS_PROFILE}"] if kinesis else [])]
+    # The Java functions' unit tests (flink_app/src/test) run in every build.
+    goals = ["package", *([f"-P{KINESIS_PROFILE}"] if kinesis else [])]
     what = "the Kafka" + (" and Kinesis" if kinesis else "") + " connector uber-jar"
     progress(f"building {what} with Maven ({POM.relative_to(REPO_ROOT)}; the first build downloads ~40 MB)")
     started = time.monotonic()
@@ -151,6 +152,27 @@ def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -
     partial.replace(BUILT_JAR)
     progress(f"built {BUILT_JAR.relative_to(REPO_ROOT)} in {time.monotonic() - started:.0f} s")
     return BUILT_JAR
+
+
+JAVA_SOURCES = POM.parent / "src"
+"""The job's Java functions and their unit tests (Maven layout), compiled into the jar."""
+
+
+def jar_is_stale(jar: Path = BUILT_JAR) -> bool:
+    """True when `jar` is missing or older than the pom or any Java source it is built from."""
+    if not jar.is_file():
+        return True
+    built = jar.stat().st_mtime
+    sources = [POM, *(path for path in JAVA_SOURCES.rglob("*") if path.is_file())]
+    return any(source.stat().st_mtime > built for source in sources)
+
+
+def ensure_job_jar(progress: Progress = _quiet) -> Path:
+    """flink_app/target's jar, built first when missing or older than its sources (every local run of the job
+    needs it: the Java functions and the connectors live there)."""
+    if not jar_is_stale():
+        return BUILT_JAR
+    return build_connector_jar(progress=progress)
 
 
 def _connector_jar(

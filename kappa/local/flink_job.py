@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,19 @@ def require_java() -> int:
     if version < 11:
         raise FlinkJobError(f"the Flink job needs Java 11 or newer; `java -version` reports Java {version}")
     return version
+
+
+def require_job_jar(progress: Callable[[str], None] = lambda _message: None) -> Path:
+    """The job's jar (its Java functions and connectors), built with Maven first when missing or older than its
+    sources; a FlinkJobError saying what to install or fix when it cannot be built."""
+    from flink_app.packaging import PackagingError, ensure_job_jar, jar_is_stale
+
+    if jar_is_stale():
+        progress("building the Flink job's jar (Java functions and connectors) with Maven")
+    try:
+        return ensure_job_jar()
+    except PackagingError as error:
+        raise FlinkJobError(f"the Flink job's jar could not be built: {error}") from None
 
 
 def completed_checkpoints(root: Path) -> list[Path]:

@@ -52,6 +52,7 @@ from kappa.local.flink_job import (
     FlinkJobSettings,
     completed_checkpoints,
     require_java,
+    require_job_jar,
 )
 from kappa.local.flink_status import FlinkStatusReader, JobStatus
 from kappa.local.function_host import FunctionHost
@@ -209,6 +210,7 @@ class LocalRuntime:
         api_port = require_free(options.api_port, "local API") if options.api_port else 0
         aws_port = require_free(options.aws_port, "AWS stand-in (moto)") if options.aws_port else 0
         require_java()
+        require_job_jar(self._progress)
         self.data.create()
         self._lock_file = DataDirLock(self.data).acquire()
         on_kafka = options.log == KAFKA

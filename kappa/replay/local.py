@@ -26,6 +26,7 @@ from typing import Any
 
 from events.timefmt import format_rfc3339, parse_rfc3339, utc_now
 from kappa.local.active_version import ActiveVersion, ActiveVersionError, RuntimeVersion, runtime_version
+from kappa.local.flink_job import FlinkJobError, require_job_jar
 from kappa.local.insight_publisher import committed_files, read_insights
 from kappa.local.job_properties import local_job_properties, merge_property_groups
 from kappa.local.kafka_log import (
@@ -136,6 +137,10 @@ class LocalReplay:
         """Run the job bounded over the whole archive as `job_version`; returns its insights folder.
 
         On a Kafka data directory it reads the raw topic instead, from `from_time` (default: its start)."""
+        try:
+            require_job_jar(progress)
+        except FlinkJobError as error:
+            raise ReplayError(str(error)) from None
         if self.on_kafka:
             return self._run_on_kafka(job_version, overrides or {}, progress, from_time)
         if from_time is not None:

@@ -51,7 +51,8 @@ def clean_log(simulated_log: SimulatedLog, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
-def flink_environment() -> None:
+def flink_environment(connector_jar: Path) -> None:
+    """Thread-mode Python on the job's paths, and the job's jar (its Java functions) built once per session."""
     prepare_python_environment()
 
 

@@ -12,6 +12,16 @@ from flink_app.main import ConnectorJarMissingError, execution_configuration
 from flink_app.settings import settings_from_properties
 
 
+@pytest.fixture(autouse=True)
+def built_jar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in for flink_app/target's build, so these tests do not depend on Maven having run."""
+    jar = tmp_path / "built" / "kappa-flink-connectors.jar"
+    jar.parent.mkdir()
+    jar.write_bytes(b"PK")
+    monkeypatch.setattr(main_module, "DEFAULT_CONNECTOR_JAR", jar)
+    return jar
+
+
 def settings(**job: str):
     return settings_from_properties(
         {
@@ -76,8 +86,12 @@ def test_a_local_kafka_run_adds_the_connector_jar_to_the_pipeline(tmp_path: Path
     assert configuration["pipeline.jars"] == jar.as_uri()
     # AND on Managed Flink the run options' jarfile provides it: nothing is added
     assert "pipeline.jars" not in execution_configuration(kafka_settings(tmp_path, jar=jar), local=False)
-    # AND a run without kafka adds no jar
-    assert "pipeline.jars" not in execution_configuration(settings(), local=True)
+
+
+def test_every_local_run_loads_the_jobs_jar_for_its_java_functions(built_jar: Path) -> None:
+    # A files-only run has no connector to load, but the job's Java functions live in the same jar.
+    assert execution_configuration(settings(), local=True)["pipeline.jars"] == built_jar.as_uri()
+    assert "pipeline.jars" not in execution_configuration(settings(), local=False)
 
 
 def test_a_missing_connector_jar_says_how_to_build_it(
@@ -86,6 +100,8 @@ def test_a_missing_connector_jar_says_how_to_build_it(
     monkeypatch.setattr(main_module, "DEFAULT_CONNECTOR_JAR", tmp_path / "target" / "missing.jar")
     with pytest.raises(ConnectorJarMissingError, match="make package-flink"):
         execution_configuration(kafka_settings(tmp_path), local=True)
+    with pytest.raises(ConnectorJarMissingError, match="Java functions"):
+        execution_configuration(settings(), local=True)
     with pytest.raises(ConnectorJarMissingError, match=r"fix job\.connector_jar"):
         execution_configuration(kafka_settings(tmp_path, jar=tmp_path / "nope.jar"), local=True)
 

@@ -1,0 +1,20 @@
+"""The job's Java functions: SQL name → class in the job's jar (sources in flink_app/src/main/java).
+
+Java is used where a Python UDF or plain SQL would cost the job most of its CPU: stateful per-key logic
+(process table functions) that replaces chains of SQL windows. The rules they implement are documented in
+`docs/flink-job.md` and unit-tested in flink_app/src/test/java (run by every Maven build of the jar).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JAVA_FUNCTIONS: dict[str, str] = {}
+"""SQL function name → fully qualified class name."""
+
+
+def register_java_functions(t_env: Any) -> None:
+    """Register every Java function as a temporary system function (the jar is on `pipeline.jars` locally and
+    is the run options' `jarfile` on Managed Flink)."""
+    for name, class_name in JAVA_FUNCTIONS.items():
+        t_env.create_java_temporary_system_function(name, class_name)
