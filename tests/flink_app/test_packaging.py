@@ -109,8 +109,8 @@ def test_failed_maven_build_reports_mavens_first_error(
     with pytest.raises(PackagingError) as caught:
         build_package(out_dir=tmp_path / "out", python_dependencies=False)
     assert str(caught.value) == (
-        "the connector jar is required and not available: the Maven build of the Kafka connector uber-jar "
-        "(flink_app/pom.xml) failed (is Maven Central reachable?): Failed to execute goal on project "
+        "the connector jar is required and not available: the Maven build of the job's jar (its Java functions, "
+        "the Kafka connectors) (flink_app/pom.xml) failed (is Maven Central reachable?): Failed to execute goal on project "
         "kappa-flink-connectors: Could not resolve dependencies"
     )
 
