@@ -135,7 +135,9 @@ def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -
         )
     # The Java functions' unit tests (flink_app/src/test) run in every build.
     goals = ["package", *([f"-P{KINESIS_PROFILE}"] if kinesis else [])]
-    what = "the job's jar (its Java functions, the Kafka" + (" and Kinesis" if kinesis else "") + " connectors)"
+    what = (
+        "the job's jar (its Java functions, the Kafka" + (" and Kinesis" if kinesis else "") + " connectors)"
+    )
     progress(f"building {what} with Maven ({POM.relative_to(REPO_ROOT)}; the first build downloads ~40 MB)")
     started = time.monotonic()
     try:
