@@ -25,28 +25,30 @@ pytestmark = [pytest.mark.slow, pytest.mark.flink]
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 
 
-def reference_model_sql(rec: RecommendationSettings) -> str:
-    """The three views the process table function replaced, as one query (flink_app/sql/recommendations.py at
-    bf46935)."""
+def reference_model_sql(t_env, rec: RecommendationSettings) -> str:
+    """The three views the process table function replaced (flink_app/sql/recommendations.py at bf46935): the
+    first two registered, the third returned."""
     half_life_s = rec.half_life_minutes * 60
     slices = f"""SELECT `a`, `b`, `window_time` AS `slice_time`, SUM(`weight`) AS `weight`
 FROM TABLE(TUMBLE(TABLE `{AFFINITY_PAIRS}`, DESCRIPTOR(`at`), {minutes(rec.update_minutes)}))
 GROUP BY `window_start`, `window_end`, `window_time`, `a`, `b`"""
+    t_env.create_temporary_view("reference_slices", t_env.sql_query(slices))
     scores = f"""SELECT `window_start`, `window_end`, `window_time`, `a`, `b`, `score` FROM (
   SELECT `window_start`, `window_end`, `window_time`, `a`, `b`,
     SUM(CAST(`weight` * POWER(2.0, -CAST(TIMESTAMPDIFF(SECOND, `slice_time`, `window_time`) AS DOUBLE) / {half_life_s})
       AS DECIMAL(20, 6))) AS `score`
-  FROM TABLE(HOP(TABLE ({slices}), DESCRIPTOR(`slice_time`), {minutes(rec.update_minutes)},
+  FROM TABLE(HOP(TABLE `reference_slices`, DESCRIPTOR(`slice_time`), {minutes(rec.update_minutes)},
     {minutes(rec.horizon_minutes)}))
   GROUP BY `window_start`, `window_end`, `window_time`, `a`, `b`
 ) WHERE `score` >= CAST({rec.min_support!r} AS DECIMAL(20, 6))"""
+    t_env.create_temporary_view("reference_scores", t_env.sql_query(scores))
     return f"""SELECT `a` AS `product_id`, `window_time` AS `version_time`,
   UNIX_TIMESTAMP(DATE_FORMAT(`window_end`, 'yyyy-MM-dd HH:mm:ss')) * 1000 AS `version_ms`,
   LISTAGG(CONCAT(`b`, ',', CAST(`score` AS STRING)), ';') AS `neighbors`
 FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY `window_start`, `window_end`, `a` ORDER BY `score` DESC, `b` ASC)
     AS `rank_in_product`
-  FROM ({scores})
+  FROM `reference_scores`
 ) WHERE `rank_in_product` <= {candidate_count(rec.top_k)}
 GROUP BY `window_start`, `window_end`, `window_time`, `a`"""
 
@@ -60,19 +62,19 @@ class ModelRow:
 
 
 def random_pairs(seed: int, *, rows: int, update_minutes: int) -> list[str]:
-    """CSV lines `a,b,weight,at_ms`, in event-time order but for steps back within the watermark's 1 s bound (no
-    row is late), with gaps of several slices now and then."""
+    """CSV lines `a,b,weight,at_ms`: in event-time order but for steps back of 500 ms (within the watermark's
+    1 s bound: no row is at or behind the watermark, as no pair of the job is, see docs/flink-job.md), with gaps
+    of several slices now and then."""
     rng = random.Random(seed)
     products = [f"p-{i:03d}" for i in range(12)]
     weights = ["3.0000", "1.0000", "0.0001", "1.2345", "2.5000", "0.3333", "7.7777", "0.0500"]
     lines = []
-    at_ms = START_MS
+    latest_ms = START_MS
     for _ in range(rows):
-        at_ms += (
-            rng.choice([0, 1, -500, 997, 60_000, 170_000])
-            if rng.random() > 0.01
-            else update_minutes * 60_000 * 4
+        latest_ms += (
+            rng.choice([0, 1, 997, 60_000, 170_000]) if rng.random() > 0.01 else update_minutes * 240_000
         )
+        at_ms = latest_ms - rng.choice([0, 0, 0, 500])
         a, b = rng.sample(products, 2)
         weight = rng.choice(weights) if rng.random() < 0.5 else f"{rng.randrange(1, 200_000) / 10_000:.4f}"
         lines.append(f"{a},{b},{weight},{at_ms}")
@@ -101,7 +103,7 @@ def run_model(pairs_csv: Path, jar: Path, query_for: str, rec: RecommendationSet
 ) WITH ('connector' = 'filesystem', 'path' = '{pairs_csv.as_uri()}', 'format' = 'csv')"""
     )
     t_env.create_temporary_view(AFFINITY_PAIRS, t_env.sql_query("SELECT * FROM `pair_rows`"))
-    query = affinity_model_sql(rec) if query_for == "java" else reference_model_sql(rec)
+    query = affinity_model_sql(rec) if query_for == "java" else reference_model_sql(t_env, rec)
     rows = []
     with t_env.execute_sql(
         f"""SELECT `product_id`, CAST(`version_time` AS STRING), `version_ms`, `neighbors` FROM ({query})"""

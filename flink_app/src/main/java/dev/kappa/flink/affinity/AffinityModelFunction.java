@@ -33,8 +33,10 @@ import org.apache.flink.types.Row;
  *   <li>{@code sums}: neighbor → (slice end → DECIMAL(38, 4) sum of the pairs' weights);
  *   <li>{@code model}: the call's arguments (a timer has no access to them) and the slices whose version timers
  *       are registered;
- *   <li>a pair whose slice already ended at the watermark is dropped, as the window aggregate drops a row for a
- *       fired window ({@code SlicingWindowOperator}, {@code TimeWindowUtil.isWindowFired});
+ *   <li>a pair at or behind the watermark never reaches eval() (Flink's {@code ProcessTableRunner.processEval}
+ *       drops it), where the TUMBLE dropped only a row of an already fired slice ({@code
+ *       TimeWindowUtil.isWindowFired}); no pair of the job is at or behind the watermark (docs/flink-job.md), so
+ *       both keep every pair;
  *   <li>the first pair of a slice registers one event-time timer per version holding it ({@code end - 1}); a timer
  *       fires when the watermark passes the version's end - 1, as the HOP window did, and at the end of a bounded
  *       input every pending timer fires in time order, as every pending window did. Timers are registered ahead
@@ -85,11 +87,10 @@ public class AffinityModelFunction extends ProcessTableFunction<Row> {
         model.candidates = candidates;
         AffinityRule rule = ruleFor(model);
 
+        // Flink calls eval() only for a row ahead of the watermark (ProcessTableRunner.processEval drops the
+        // others), so the row's slice has not fired: end - 1 >= rowtime > watermark.
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long sliceEnd = rule.sliceEnd(time.time());
-        if (AffinityRule.sliceFired(sliceEnd, time.currentWatermark())) {
-            return;
-        }
         String neighbor = input.getFieldAs("b");
         BigDecimal weight = input.getFieldAs("weight");
         Map<Long, BigDecimal> slices = sums.get(neighbor);

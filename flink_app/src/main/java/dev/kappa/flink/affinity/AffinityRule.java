@@ -87,14 +87,6 @@ public final class AffinityRule {
         return start + updateMillis;
     }
 
-    /**
-     * Whether a slice was already emitted when the watermark is {@code watermark}: a window aggregate then drops
-     * the row ({@code TimeWindowUtil.isWindowFired}: {@code end - 1 <= watermark}).
-     */
-    public static boolean sliceFired(long sliceEnd, Long watermark) {
-        return watermark != null && sliceEnd - 1 <= watermark;
-    }
-
     /** The ends of every version holding the slice: {@code sliceEnd, sliceEnd + update, ...}, horizon / update. */
     public long[] versionEnds(long sliceEnd) {
         int count = (int) (horizonMillis / updateMillis);

@@ -31,13 +31,6 @@ class AffinityRuleTest {
     }
 
     @Test
-    void aSliceIsFiredOnceTheWatermarkReachesItsEndMinusOne() {
-        assertFalse(AffinityRule.sliceFired(HOUR, null));
-        assertFalse(AffinityRule.sliceFired(HOUR, HOUR - 2));
-        assertTrue(AffinityRule.sliceFired(HOUR, HOUR - 1));
-    }
-
-    @Test
     void aSliceBelongsToTheVersionsOfTheHorizonStartingAtItsOwnEnd() {
         AffinityRule rule = rule();
         assertArrayEquals(new long[] {HOUR, 2 * HOUR, 3 * HOUR}, rule.versionEnds(HOUR));
