@@ -14,11 +14,12 @@ import org.apache.flink.table.functions.ProcessTableFunction;
 import org.apache.flink.types.Row;
 
 /**
- * The affinity model as one keyed operator: SQL function {@code affinity_model}, partitioned by product.
+ * The affinity model as one keyed operator: SQL function {@code affinity_versions} (flink_app/java_functions.py),
+ * partitioned by product, whose rows are the view {@code affinity_model}.
  *
  * <pre>{@code
  * SELECT a AS product_id, rowtime AS version_time, version_ms, neighbors
- * FROM affinity_model(input => TABLE affinity_pairs PARTITION BY a, on_time => DESCRIPTOR(at),
+ * FROM affinity_versions(input => TABLE affinity_pairs PARTITION BY a, on_time => DESCRIPTOR(at),
  *   update_minutes => 60, horizon_minutes => 720, half_life_minutes => 240,
  *   min_support => CAST(1.0 AS DECIMAL(20, 6)), candidates => 10)
  * }</pre>
