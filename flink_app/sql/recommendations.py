@@ -1,14 +1,16 @@
-"""`product_recommendation`: an item-to-item affinity model in Flink SQL, looked up per trigger.
+"""`product_recommendation`: an item-to-item affinity model in the JVM, looked up per trigger.
 
-Model (all JVM, rebuilt every `update_minutes` of event time):
+Model (all JVM, rebuilt every `update_minutes` of event time; 1 in SQL, 2 and 3 in the Java process table
+function `affinity_versions`, which reproduces the TUMBLE → HOP → window Top-N views it replaced digit for digit,
+see docs/flink-job.md):
 1. co-occurrence pairs: products bought in the same order (`copurchase_weight`) and products added to the
    same cart (`cocart_weight`: a user's cart window, bought or abandoned). Co-views are not used: pairing
    views needs a DISTINCT aggregate over half of all events, which measured slower than everything else in a
    session window, while carts and orders already carry the affinity;
-2. summed per pair and update slice (TUMBLE), then per HOP window of `horizon_minutes` sliding by
-   `update_minutes`, each slice weighted 2^-(age / half_life): exponential decay, exact decimal sums so the
+2. summed per pair and update slice, then per version (the slices of the last `horizon_minutes`, every
+   `update_minutes`), each slice weighted 2^-(age / half_life): exponential decay, exact decimal sums so the
    result does not depend on summation order;
-3. the best neighbors per product (window Top-N), listed as one `neighbors` row per product and version:
+3. the best neighbors per product, listed as one `neighbors` row per product and version:
    the version built at the end of update slice k serves triggers in slice k+1.
 
 Triggers are add_to_cart events and the first product view of each session (in event time). Every further
