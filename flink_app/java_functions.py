@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-JAVA_FUNCTIONS: dict[str, str] = {}
+JAVA_FUNCTIONS: dict[str, str] = {
+    # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
+    "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
+}
 """SQL function name → fully qualified class name."""
 
 

@@ -1,14 +1,16 @@
-"""`product_recommendation`: an item-to-item affinity model in Flink SQL, looked up per trigger.
+"""`product_recommendation`: an item-to-item affinity model in the JVM, looked up per trigger.
 
-Model (all JVM, rebuilt every `update_minutes` of event time):
+Model (all JVM, rebuilt every `update_minutes` of event time; 1 in SQL, 2 and 3 in the Java process table
+function `affinity_versions`, which reproduces the TUMBLE → HOP → window Top-N views it replaced digit for digit,
+see docs/flink-job.md):
 1. co-occurrence pairs: products bought in the same order (`copurchase_weight`) and products added to the
    same cart (`cocart_weight`: a user's cart window, bought or abandoned). Co-views are not used: pairing
    views needs a DISTINCT aggregate over half of all events, which measured slower than everything else in a
    session window, while carts and orders already carry the affinity;
-2. summed per pair and update slice (TUMBLE), then per HOP window of `horizon_minutes` sliding by
-   `update_minutes`, each slice weighted 2^-(age / half_life): exponential decay, exact decimal sums so the
+2. summed per pair and update slice, then per version (the slices of the last `horizon_minutes`, every
+   `update_minutes`), each slice weighted 2^-(age / half_life): exponential decay, exact decimal sums so the
    result does not depend on summation order;
-3. the best neighbors per product (window Top-N), listed as one `neighbors` row per product and version:
+3. the best neighbors per product, listed as one `neighbors` row per product and version:
    the version built at the end of update slice k serves triggers in slice k+1.
 
 Triggers are add_to_cart events and the first product view of each session (in event time). Every further
@@ -24,15 +26,15 @@ watermark; measured several times cheaper than an event-time temporal join on a 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
-from flink_app.settings import AnalyticsSettings
+from flink_app.settings import AnalyticsSettings, RecommendationSettings
 from flink_app.sql import Insert, Statements, View, minutes
 from flink_app.sql.carts import CART_WINDOWS, cart_change_line_sql
 from flink_app.sql.events import ON_TIME_EVENTS
 
 AFFINITY_PAIRS = "affinity_pairs"
-AFFINITY_SLICES = "affinity_slices"
-AFFINITY_SCORES = "affinity_scores"
 AFFINITY_MODEL = "affinity_model"
+AFFINITY_MODEL_FUNCTION = "affinity_versions"
+"""The Java process table function (flink_app/java_functions.py) that builds the view `affinity_model`."""
 FIRST_VIEWS = "first_views"
 RECOMMENDATION_INPUTS = "recommendation_inputs"
 RECOMMENDATION_TRIGGERS = "recommendation_triggers"
@@ -47,6 +49,19 @@ def _decimal(value: float) -> str:
 def candidate_count(top_k: int) -> int:
     """Neighbors kept per product version: enough to still fill top K after removing cart items."""
     return top_k + 5
+
+
+def affinity_model_sql(rec: RecommendationSettings) -> str:
+    """One row per product and model version: `product_id`, `version_time` (the version's end - 1 ms, a rowtime),
+    `version_ms` (its end), `neighbors` (`b,score;...`). The Java process table function `affinity_versions`
+    (`dev.kappa.flink.affinity.AffinityModelFunction`) keeps each product's per-slice sums and emits each version
+    on an event-time timer, with the digits of the TUMBLE → HOP → window Top-N views it replaced (docs/flink-job.md).
+    """
+    return f"""SELECT `a` AS `product_id`, `rowtime` AS `version_time`, `version_ms`, `neighbors`
+FROM {AFFINITY_MODEL_FUNCTION}(input => TABLE `{AFFINITY_PAIRS}` PARTITION BY `a`, on_time => DESCRIPTOR(`at`),
+  update_minutes => {rec.update_minutes}, horizon_minutes => {rec.horizon_minutes},
+  half_life_minutes => {rec.half_life_minutes}, min_support => CAST({rec.min_support!r} AS DECIMAL(20, 6)),
+  candidates => {candidate_count(rec.top_k)})"""
 
 
 def recommendation_statements(analytics: AnalyticsSettings) -> Statements:
@@ -73,37 +88,8 @@ CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS b (`p`)
 WHERE `carted` LIKE '%;%' AND a.`p` <> b.`p`"""
         )
     pairs = View(AFFINITY_PAIRS, "\nUNION ALL\n".join(branches))
-    slices = View(
-        AFFINITY_SLICES,
-        f"""SELECT `a`, `b`, `window_time` AS `slice_time`, SUM(`weight`) AS `weight`
-FROM TABLE(TUMBLE(TABLE `{AFFINITY_PAIRS}`, DESCRIPTOR(`at`), {minutes(rec.update_minutes)}))
-GROUP BY `window_start`, `window_end`, `window_time`, `a`, `b`""",
-    )
-    half_life_s = rec.half_life_minutes * 60
-    scores = View(
-        AFFINITY_SCORES,
-        f"""SELECT `window_start`, `window_end`, `window_time`, `a`, `b`, `score` FROM (
-  SELECT `window_start`, `window_end`, `window_time`, `a`, `b`,
-    SUM(CAST(`weight` * POWER(2.0, -CAST(TIMESTAMPDIFF(SECOND, `slice_time`, `window_time`) AS DOUBLE) / {half_life_s})
-      AS DECIMAL(20, 6))) AS `score`
-  FROM TABLE(HOP(TABLE `{AFFINITY_SLICES}`, DESCRIPTOR(`slice_time`), {minutes(rec.update_minutes)},
-    {minutes(rec.horizon_minutes)}))
-  GROUP BY `window_start`, `window_end`, `window_time`, `a`, `b`
-) WHERE `score` >= CAST({rec.min_support!r} AS DECIMAL(20, 6))""",
-    )
-    model = View(
-        AFFINITY_MODEL,
-        f"""SELECT `a` AS `product_id`, `window_time` AS `version_time`,
-  UNIX_TIMESTAMP(DATE_FORMAT(`window_end`, 'yyyy-MM-dd HH:mm:ss')) * 1000 AS `version_ms`,
-  LISTAGG(CONCAT(`b`, ',', CAST(`score` AS STRING)), ';') AS `neighbors`
-FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY `window_start`, `window_end`, `a` ORDER BY `score` DESC, `b` ASC)
-    AS `rank_in_product`
-  FROM `{AFFINITY_SCORES}`
-) WHERE `rank_in_product` <= {candidate_count(rec.top_k)}
-GROUP BY `window_start`, `window_end`, `window_time`, `a`""",
-    )
-    views: list[View] = [pairs, slices, scores, model]
+    model = View(AFFINITY_MODEL, affinity_model_sql(rec))
+    views: list[View] = [pairs, model]
     cart_inputs = f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`,
   COALESCE(`product_id`, '') AS `product_id`, `ts_ms`, `ts`, {cart_change_line_sql()} AS `cart_line`
 FROM `{ON_TIME_EVENTS}` WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')"""
