@@ -47,11 +47,16 @@ public final class RecommendationTriggers {
 
     /** Buffers a cart change or view until the watermark passes it; false (dropped) when it is late. */
     public boolean buffer(List<ShopperEvent> pending, ShopperEvent event, long watermark) {
-        if (event.atMs <= watermark) {
+        if (!inTime(event, watermark)) {
             return false;
         }
         pending.add(event);
         return true;
+    }
+
+    /** False for a late row: at or behind the watermark. */
+    public static boolean inTime(ShopperEvent event, long watermark) {
+        return event.atMs > watermark;
     }
 
     /**
