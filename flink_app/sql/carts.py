@@ -7,6 +7,11 @@ Python as compact lines; `flink_app.rules.abandonment` replays them in event-tim
 sees one row per cart window, not one per event. `cart_windows` also lists the products carted together,
 one input of the recommendation model.
 
+The window is computed, with Flink's session-window semantics, by the `shopper_activity` Java process table
+function (dev.kappa.flink.ShopperActivity, one keyed operator per user_id), which also emits the
+recommendation triggers with their cart history (`flink_app/sql/recommendations.py`); docs/flink-job.md
+("Per-shopper operator") says which Flink operators it reproduces and why the output is the same.
+
 Python is only called for windows that can end with a non-empty cart: some add_to_cart at or after the
 window's last purchase (a purchase empties the cart, and within one window nothing is abandoned before its
 end, since every change follows the previous one within abandon_after). That is a necessary condition of the

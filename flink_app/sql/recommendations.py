@@ -15,7 +15,8 @@ Triggers are add_to_cart events and the first product view of each session (in e
 view would be a trigger too in an ideal world, but views are half of all events: each would cross two more
 keyed operators and one Python call, which measured as the most expensive path of the job; a session's
 first view plus every cart add keeps Python's share small and still greets each shopper. Each trigger
-carries the shopper's recent cart changes (OVER window per user) and is joined with the model version of its
+carries the shopper's recent cart changes (a RANGE frame per user in the `shopper_activity` PTF, see
+`flink_app/sql/carts.py`) and is joined with the model version of its
 update slice (an interval join on event time: deterministic whatever the arrival order, state bounded by the
 watermark; measured several times cheaper than an event-time temporal join on a versioned view). Python
 (`flink_app.rules.recommendations`) then drops what is in the cart and keeps the top K.
