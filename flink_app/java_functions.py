@@ -12,6 +12,8 @@ from typing import Any
 JAVA_FUNCTIONS: dict[str, str] = {
     # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
+    # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
+    "shopper_activity": "dev.kappa.flink.ShopperActivity",
 }
 """SQL function name → fully qualified class name."""
 

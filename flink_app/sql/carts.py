@@ -7,6 +7,11 @@ Python as compact lines; `flink_app.rules.abandonment` replays them in event-tim
 sees one row per cart window, not one per event. `cart_windows` also lists the products carted together,
 one input of the recommendation model.
 
+The window is computed, with Flink's session-window semantics, by the `shopper_activity` Java process table
+function (dev.kappa.flink.ShopperActivity, one keyed operator per user_id), which also emits the
+recommendation triggers with their cart history (`flink_app/sql/recommendations.py`); docs/flink-job.md
+("Per-shopper operator") says which Flink operators it reproduces and why the output is the same.
+
 Python is only called for windows that can end with a non-empty cart: some add_to_cart at or after the
 window's last purchase (a purchase empties the cart, and within one window nothing is abandoned before its
 end, since every change follows the previous one within abandon_after). That is a necessary condition of the
@@ -18,11 +23,15 @@ from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings
-from flink_app.sql import Insert, Statements, View, minutes
+from flink_app.sql import Insert, Statements, View
 from flink_app.sql.events import ON_TIME_EVENTS
 
-CART_CHANGES = "cart_changes"
+SHOPPER_INPUTS = "shopper_inputs"
+SHOPPER_ACTIVITY = "shopper_activity_rows"
 CART_WINDOWS = "cart_windows"
+
+VIEW_TRIGGERS = "product_view"
+"""The event type that, besides cart changes, goes into `shopper_activity` when views trigger recommendations."""
 
 
 def cart_change_line_sql() -> str:
@@ -38,23 +47,39 @@ def cart_change_line_sql() -> str:
     COALESCE(`product_currency`, `order_currency`, ''))"""
 
 
-def cart_statements(analytics: AnalyticsSettings) -> Statements:
-    gap = minutes(analytics.abandon_after_minutes)
-    changes = View(
-        CART_CHANGES,
-        f"""SELECT `user_id`, `ts`, `ts_ms`, `event_type`, `product_id`, {cart_change_line_sql()} AS `line`
+def shopper_activity_views(analytics: AnalyticsSettings) -> tuple[View, View]:
+    """The `shopper_activity` Java PTF (dev.kappa.flink.ShopperActivity) over each shopper's cart changes
+    (and product views when views trigger recommendations): cart windows and recommendation triggers."""
+    rec = analytics.recommendation
+    event_types = ["add_to_cart", "remove_from_cart", "purchase"]
+    if rec.view_triggers == "first_in_session":
+        event_types.append(VIEW_TRIGGERS)
+    listed = ", ".join(f"'{event_type}'" for event_type in event_types)
+    inputs = View(
+        SHOPPER_INPUTS,
+        f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
+  CASE WHEN `event_type` = '{VIEW_TRIGGERS}' THEN CAST(NULL AS STRING) ELSE {cart_change_line_sql()} END AS `line`
 FROM `{ON_TIME_EVENTS}`
-WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')""",
+WHERE `event_type` IN ({listed})""",
     )
+    activity = View(
+        SHOPPER_ACTIVITY,
+        f"""SELECT * FROM shopper_activity(
+  input => TABLE `{SHOPPER_INPUTS}` PARTITION BY `user_id`,
+  on_time => DESCRIPTOR(`ts`),
+  abandon_after_ms => CAST({analytics.abandon_after_minutes * 60_000} AS BIGINT),
+  cart_history_ms => CAST({rec.cart_history_minutes * 60_000} AS BIGINT))""",
+    )
+    return inputs, activity
+
+
+def cart_statements(analytics: AnalyticsSettings) -> Statements:
     windows = View(
         CART_WINDOWS,
-        f"""SELECT `user_id`, SESSION_ROWTIME(`ts`, {gap}) AS `window_time`, MAX(`ts_ms`) AS `last_change_ms`,
-  LISTAGG(`line`, ';') AS `changes`,
-  LISTAGG(DISTINCT CASE WHEN `event_type` = 'add_to_cart' THEN `product_id` END, ';') AS `carted`,
-  MAX(CASE WHEN `event_type` = 'add_to_cart' THEN `ts_ms` END) AS `last_add_ms`,
-  MAX(CASE WHEN `event_type` = 'purchase' THEN `ts_ms` END) AS `last_purchase_ms`
-FROM `{CART_CHANGES}`
-GROUP BY `user_id`, SESSION(`ts`, {gap})""",
+        f"""SELECT `user_id`, `rowtime` AS `window_time`, `last_change_ms`, `changes`, `carted`, `last_add_ms`,
+  `last_purchase_ms`
+FROM `{SHOPPER_ACTIVITY}`
+WHERE `kind` = 'window'""",
     )
     insert = Insert(
         INSIGHTS_TABLE,
@@ -62,4 +87,4 @@ GROUP BY `user_id`, SESSION(`ts`, {gap})""",
 LATERAL TABLE(abandoned_cart_insights(w.`user_id`, w.`changes`)) AS a(`insight`)
 WHERE w.`last_add_ms` IS NOT NULL AND (w.`last_purchase_ms` IS NULL OR w.`last_add_ms` >= w.`last_purchase_ms`)""",
     )
-    return Statements((changes, windows), (insert,))
+    return Statements((*shopper_activity_views(analytics), windows), (insert,))

@@ -17,7 +17,8 @@ Triggers are add_to_cart events and the first product view of each session (in e
 view would be a trigger too in an ideal world, but views are half of all events: each would cross two more
 keyed operators and one Python call, which measured as the most expensive path of the job; a session's
 first view plus every cart add keeps Python's share small and still greets each shopper. Each trigger
-carries the shopper's recent cart changes (OVER window per user) and is joined with the model version of its
+carries the shopper's recent cart changes (a RANGE frame per user in the `shopper_activity` PTF, see
+`flink_app/sql/carts.py`) and is joined with the model version of its
 update slice (an interval join on event time: deterministic whatever the arrival order, state bounded by the
 watermark; measured several times cheaper than an event-time temporal join on a versioned view). Python
 (`flink_app.rules.recommendations`) then drops what is in the cart and keeps the top K.
@@ -28,15 +29,13 @@ from __future__ import annotations
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings, RecommendationSettings
 from flink_app.sql import Insert, Statements, View, minutes
-from flink_app.sql.carts import CART_WINDOWS, cart_change_line_sql
+from flink_app.sql.carts import CART_WINDOWS, SHOPPER_ACTIVITY
 from flink_app.sql.events import ON_TIME_EVENTS
 
 AFFINITY_PAIRS = "affinity_pairs"
 AFFINITY_MODEL = "affinity_model"
 AFFINITY_MODEL_FUNCTION = "affinity_versions"
 """The Java process table function (flink_app/java_functions.py) that builds the view `affinity_model`."""
-FIRST_VIEWS = "first_views"
-RECOMMENDATION_INPUTS = "recommendation_inputs"
 RECOMMENDATION_TRIGGERS = "recommendation_triggers"
 
 _ITEMS = "(`product_id`, `quantity`, `price`)"
@@ -90,38 +89,15 @@ WHERE `carted` LIKE '%;%' AND a.`p` <> b.`p`"""
     pairs = View(AFFINITY_PAIRS, "\nUNION ALL\n".join(branches))
     model = View(AFFINITY_MODEL, affinity_model_sql(rec))
     views: list[View] = [pairs, model]
-    cart_inputs = f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`,
-  COALESCE(`product_id`, '') AS `product_id`, `ts_ms`, `ts`, {cart_change_line_sql()} AS `cart_line`
-FROM `{ON_TIME_EVENTS}` WHERE `event_type` IN ('add_to_cart', 'remove_from_cart', 'purchase')"""
-    if rec.view_triggers == "first_in_session":
-        views.append(
-            View(
-                FIRST_VIEWS,
-                f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`
-FROM (
-  SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
-    COUNT(*) OVER (PARTITION BY `session_id` ORDER BY `ts`
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS `views_so_far`
-  FROM `{ON_TIME_EVENTS}` WHERE `event_type` = 'product_view'
-) WHERE `views_so_far` = 1""",
-            )
-        )
-        inputs = f"""{cart_inputs}
-UNION ALL
-SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`, CAST(NULL AS STRING)
-FROM `{FIRST_VIEWS}`"""
-    else:
-        inputs = cart_inputs
-    views.append(View(RECOMMENDATION_INPUTS, inputs))
+    # Triggers and their cart history come from the shopper_activity PTF (see flink_app/sql/carts.py).
     views.append(
         View(
             RECOMMENDATION_TRIGGERS,
-            f"""SELECT * FROM (
-  SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
-    LISTAGG(`cart_line`, ';') OVER (PARTITION BY `user_id` ORDER BY `ts`
-      RANGE BETWEEN {minutes(rec.cart_history_minutes)} PRECEDING AND CURRENT ROW) AS `cart_history`
-  FROM `{RECOMMENDATION_INPUTS}`
-) WHERE `event_type` IN ('add_to_cart', 'product_view')""",
+            f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`,
+  CASE WHEN `event_type` = 'add_to_cart' THEN COALESCE(`product_id`, '') ELSE `product_id` END AS `product_id`,
+  `ts_ms`, `rowtime` AS `ts`, `cart_history`
+FROM `{SHOPPER_ACTIVITY}`
+WHERE `kind` = 'trigger'""",
         )
     )
     insert = Insert(

@@ -1,0 +1,54 @@
+"""The shopper_activity PTF call (flink_app/sql/carts.py): its input, its arguments, the views built on it."""
+
+from __future__ import annotations
+
+from flink_app.java_functions import JAVA_FUNCTIONS
+from flink_app.settings import settings_from_properties
+from flink_app.sql.carts import CART_WINDOWS, SHOPPER_ACTIVITY, SHOPPER_INPUTS, cart_statements
+from flink_app.sql.recommendations import RECOMMENDATION_TRIGGERS, recommendation_statements
+
+
+def analytics(**groups: str):
+    return settings_from_properties(
+        {
+            "job": {"job_version": "test"},
+            "source": {"type": "files", "files.path": "/tmp/in"},
+            "sink": {"type": "files", "files.path": "/tmp/out"},
+            "analytics": dict(groups),
+        }
+    ).analytics
+
+
+def views(statements) -> dict[str, str]:
+    return {view.name: view.query for view in statements.views}
+
+
+def test_the_ptf_gets_the_gap_and_the_history_in_milliseconds() -> None:
+    # GIVEN abandon after 45 minutes and 2 hours of cart history
+    settings = analytics(**{"abandonment.after_minutes": "45", "recommendation.cart_history_minutes": "120"})
+    # WHEN the cart statements are built
+    query = views(cart_statements(settings))[SHOPPER_ACTIVITY]
+    # THEN the PTF call partitions by shopper on event time and passes both in ms
+    assert "shopper_activity(" in query
+    assert f"TABLE `{SHOPPER_INPUTS}` PARTITION BY `user_id`" in query
+    assert "on_time => DESCRIPTOR(`ts`)" in query
+    assert "abandon_after_ms => CAST(2700000 AS BIGINT)" in query
+    assert "cart_history_ms => CAST(7200000 AS BIGINT)" in query
+    assert JAVA_FUNCTIONS["shopper_activity"] == "dev.kappa.flink.ShopperActivity"
+
+
+def test_product_views_go_in_only_when_first_views_trigger() -> None:
+    with_views = views(cart_statements(analytics(**{"recommendation.view_triggers": "first_in_session"})))
+    without = views(cart_statements(analytics(**{"recommendation.view_triggers": "none"})))
+    assert "'product_view'" in with_views[SHOPPER_INPUTS].split("WHERE")[-1]
+    assert "'product_view'" not in without[SHOPPER_INPUTS].split("WHERE")[-1]
+
+
+def test_cart_windows_and_triggers_are_the_ptf_rows_of_each_kind_on_its_rowtime() -> None:
+    settings = analytics()
+    windows = views(cart_statements(settings))[CART_WINDOWS]
+    triggers = views(recommendation_statements(settings))[RECOMMENDATION_TRIGGERS]
+    assert "`rowtime` AS `window_time`" in windows
+    assert "`kind` = 'window'" in windows
+    assert "`rowtime` AS `ts`" in triggers
+    assert "`kind` = 'trigger'" in triggers
