@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-JAVA_FUNCTIONS: dict[str, str] = {}
+JAVA_FUNCTIONS: dict[str, str] = {
+    "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
+}
 """SQL function name → fully qualified class name."""
 
 
