@@ -16,7 +16,7 @@ def test_the_session_function_is_a_registered_java_class_of_the_jar_sources() ->
     assert (JAVA_SOURCES / (class_name.replace(".", "/") + ".java")).is_file()
 
 
-def test_the_session_windows_come_from_the_function_partitioned_by_user_and_session_with_the_gap_in_ms() -> None:
+def test_the_session_windows_come_from_the_function_by_user_and_session_with_the_gap_in_ms() -> None:
     # GIVEN a 45-minute session gap
     statements = session_statements(AnalyticsSettings(session_gap_minutes=45))
     # WHEN the session windows' view is built
