@@ -48,9 +48,12 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
         public List<Session> sessions;
     }
 
+    // No state TTL ("0" disables it): every session ends with its timer. Without a TTL here the job-wide
+    // table.exec.state.ttl (the dedupe's, job.dedupe.ttl_minutes) would apply, costing CPU on every access and
+    // dropping a session whose events are further apart (in processing time) than that TTL.
     public void eval(
             Context ctx,
-            @StateHint OpenSessions state,
+            @StateHint(ttl = "0") OpenSessions state,
             @ArgumentHint({ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}) Row input,
             @ArgumentHint(name = "gap_ms") Long gapMs) {
         TimeContext<Long> time = ctx.timeContext(Long.class);
@@ -69,7 +72,7 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
         }
     }
 
-    public void onTimer(OnTimerContext ctx, OpenSessions state) {
+    public void onTimer(OnTimerContext ctx, @StateHint(ttl = "0") OpenSessions state) {
         if (state.sessions == null) {
             return;
         }
