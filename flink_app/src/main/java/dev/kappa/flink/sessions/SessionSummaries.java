@@ -31,10 +31,11 @@ import org.apache.flink.types.Row;
  * behind the current watermark, so firing by the timer's own time would miss sessions the same watermark
  * reached.)
  *
- * <p>The PTF runtime passes eval() no row at or behind the current watermark (such rows never reach the
- * function), where the window would still merge one into an open session. Its input here is
- * `on_time_events`, which has only rows ahead of the watermark of the operator before it, and this operator's
- * watermark is never ahead of that one, so no row is lost and the two agree.
+ * <p>Flink 2.2's PTF runtime drops a late row (behind the operator's watermark) before eval(), where the window
+ * would still merge one into an open session (later versions pass late rows to eval(): SessionWindows.add then
+ * applies the window's own rule to them). Its input here is `on_time_events`, which has only rows ahead of the
+ * watermark of the operator before it, and this operator's watermark is never ahead of that one, so no row is
+ * lost and the two agree.
  */
 @DataTypeHint(
         "ROW<started_at_ms BIGINT, ended_at_ms BIGINT, events BIGINT, page_views BIGINT, product_views BIGINT,"
