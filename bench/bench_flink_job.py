@@ -280,6 +280,7 @@ def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> 
 
     def run(log: Path, lines: int, out: Path) -> JobRun:
         from flink_app.connectors import create_source
+        from flink_app.java_functions import register_java_functions
         from flink_app.pipeline import analytics_statements
         from flink_app.udfs import register_functions
 
@@ -289,6 +290,7 @@ def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> 
             t_env.get_config().set(key, value)
         create_source(t_env, settings)
         register_functions(t_env, settings)
+        register_java_functions(t_env)  # the views call them (session_summaries)
         for view in analytics_statements(settings).views:
             t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
         t_env.execute_sql(PART_SINK)
