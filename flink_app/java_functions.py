@@ -14,6 +14,8 @@ JAVA_FUNCTIONS: dict[str, str] = {
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
     # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
     "shopper_activity": "dev.kappa.flink.ShopperActivity",
+    # Session summaries: flink_app/sql/sessions.py.
+    "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
 }
 """SQL function name → fully qualified class name."""
 
