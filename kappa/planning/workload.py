@@ -25,14 +25,15 @@ GB = Decimal(2**30)
 KIB = 1024
 MIB = Decimal(2**20)
 
-DEFAULT_EVENTS_PER_KPU = 5_000
+DEFAULT_EVENTS_PER_KPU = 6_000
 """Events/s one KPU (1 vCPU) sustains for our job, deliberately conservative.
 
-Measured locally (docs/benchmarks.md, *Flink job*): the whole job costs ~120-140 µs of CPU per event, i.e.
-~7,000-8,000 events/s per fully busy vCPU (14,000-16,000 events/s on 2 vCPUs). On Managed Flink a KPU also
-reads Kinesis, checkpoints to S3 and should keep headroom for catch-up after an outage, so we plan for
-about two thirds of that. Measure your job (`make bench`, or the Flink dashboard's busy time on a load test)
-and pass `--events-per-kpu`.
+Measured locally (docs/benchmarks.md, *Issue 15*, run 8): the whole job costs 98 µs of CPU per event over the
+2M-event benchmark log and 106 µs over its second half alone, i.e. ~9,400-10,200 events/s per fully busy vCPU.
+On Managed Flink a KPU also reads the log, checkpoints to S3 and should keep headroom for catch-up after an
+outage, so we plan for about two thirds of the second half's figure (1,000,000 / 106 × 2/3 ≈ 6,300, rounded
+down). Measure your job (`make bench`, or the Flink dashboard's busy time on a load test) and pass
+`--events-per-kpu`.
 """
 
 # Custom CloudWatch metrics we publish (EMF from Powertools, custom counters from Managed Flink):

@@ -85,7 +85,7 @@ def test_json_has_line_items_totals_capacity_and_assumptions() -> None:
         "kpus": 1,
         "billed_kpus": 2,
         "parallelism": 1,
-        "events_per_kpu": 5_000,
+        "events_per_kpu": 6_000,
     }
     assert document["assumptions"]["ingest_memory_mb"] == 512
     assert document["workload"]["peak_factor"] == 2
