@@ -1,5 +1,7 @@
 package dev.kappa.flink.sessions;
 
+import dev.kappa.flink.windows.MergingSessionWindows;
+
 /**
  * One open session of a (user_id, session_id): its window and the aggregates `session_insight` reads.
  *
@@ -19,7 +21,7 @@ package dev.kappa.flink.sessions;
  *
  * <p>A state POJO (public fields, no-argument constructor: the function keeps a list of them per key).
  */
-public class Session {
+public class Session implements MergingSessionWindows.Window<SessionEvent, Session> {
     public long startedAtMs;
     public long endedAtMs;
     /** Exclusive end of the window: endedAtMs + gap. */
@@ -50,22 +52,19 @@ public class Session {
         return session;
     }
 
-    /** The window's last millisecond, when it fires (TimeWindow.maxTimestamp). */
-    long maxTimestamp() {
-        return windowEndMs - 1;
+    @Override
+    public long windowStart() {
+        return startedAtMs;
     }
 
-    /**
-     * Whether the window {@code [start, end)} intersects this session's window. Touching windows intersect too:
-     * TimeWindow.intersects is {@code start <= other.end && end >= other.start}, so an event exactly a gap after
-     * the session's last event still joins it.
-     */
-    boolean intersects(long start, long end) {
-        return startedAtMs <= end && windowEndMs >= start;
+    @Override
+    public long windowEnd() {
+        return windowEndMs;
     }
 
     /** Adds an event whose window intersects this session's (the cover becomes the window). */
-    void add(SessionEvent event, long gapMs) {
+    @Override
+    public void add(SessionEvent event, long gapMs) {
         startedAtMs = Math.min(startedAtMs, event.timestampMs);
         endedAtMs = Math.max(endedAtMs, event.timestampMs);
         windowEndMs = Math.max(windowEndMs, event.timestampMs + gapMs);
@@ -73,7 +72,8 @@ public class Session {
     }
 
     /** Takes over another session's events: the windows' cover and the merged aggregates. */
-    void absorb(Session other) {
+    @Override
+    public void absorb(Session other) {
         startedAtMs = Math.min(startedAtMs, other.startedAtMs);
         endedAtMs = Math.max(endedAtMs, other.endedAtMs);
         windowEndMs = Math.max(windowEndMs, other.windowEndMs);

@@ -1,5 +1,6 @@
-package dev.kappa.flink;
+package dev.kappa.flink.shopper;
 
+import dev.kappa.flink.windows.MergingSessionWindows;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,9 +9,10 @@ import java.util.List;
  * {@code GROUP BY user_id, SESSION(ts, abandon_after)} kept per window, with its aggregates.
  *
  * <p>A plain mutable value (public fields, no-argument constructor) so that Flink can keep it as
- * process-table-function state; the rules in {@link CartSessionWindows} own its life cycle.
+ * process-table-function state; the rule in {@link MergingSessionWindows} owns its life cycle
+ * ({@link #sessionWindows}).
  */
-public class CartWindow {
+public class CartWindow implements MergingSessionWindows.Window<CartChange, CartWindow> {
     /** Inclusive start: the earliest change's time. */
     public long start;
 
@@ -34,6 +36,11 @@ public class CartWindow {
 
     public CartWindow() {}
 
+    /** A shopper's cart session windows: what {@code GROUP BY user_id, SESSION(ts, gap)} computes per user. */
+    public static MergingSessionWindows<CartChange, CartWindow> sessionWindows(long gapMs) {
+        return new MergingSessionWindows<>(gapMs, change -> change.atMs, CartWindow::of);
+    }
+
     /** The window of a single change: [at, at + gap), as Flink's SessionWindowAssigner assigns it. */
     static CartWindow of(CartChange change, long gapMs) {
         CartWindow window = new CartWindow();
@@ -52,18 +59,19 @@ public class CartWindow {
         return window;
     }
 
-    /** The window's last millisecond, where it fires (TimeWindow.maxTimestamp, SESSION_ROWTIME). */
-    public long maxTimestamp() {
-        return end - 1;
+    @Override
+    public long windowStart() {
+        return start;
     }
 
-    /** Flink's TimeWindow.intersects: touching windows ([a, b) and [b, c)) intersect and merge. */
-    boolean intersects(CartWindow other) {
-        return start <= other.end && end >= other.start;
+    @Override
+    public long windowEnd() {
+        return end;
     }
 
     /** Takes the other window's span and aggregates into this one (TimeWindow.cover + the aggregates' merge). */
-    void absorb(CartWindow other) {
+    @Override
+    public void absorb(CartWindow other) {
         start = Math.min(start, other.start);
         end = Math.max(end, other.end);
         lastChangeMs = Math.max(lastChangeMs, other.lastChangeMs);
@@ -75,6 +83,12 @@ public class CartWindow {
         }
         lastAddMs = max(lastAddMs, other.lastAddMs);
         lastPurchaseMs = max(lastPurchaseMs, other.lastPurchaseMs);
+    }
+
+    /** Adds a change: the existing windows' aggregates first, then the change (LISTAGG order is free). */
+    @Override
+    public void add(CartChange change, long gapMs) {
+        absorb(of(change, gapMs));
     }
 
     /** LISTAGG(line, ';') of the changes. */

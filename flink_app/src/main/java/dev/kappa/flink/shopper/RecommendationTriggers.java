@@ -1,4 +1,4 @@
-package dev.kappa.flink;
+package dev.kappa.flink.shopper;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package dev.kappa.flink;
+package dev.kappa.flink.shopper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
