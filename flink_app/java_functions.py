@@ -13,7 +13,7 @@ JAVA_FUNCTIONS: dict[str, str] = {
     # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
     # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
-    "shopper_activity": "dev.kappa.flink.shopper.ShopperActivity",
+    "shopper_activity": "dev.kappa.flink.ShopperActivity",
     # Session summaries: flink_app/sql/sessions.py.
     "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
 }

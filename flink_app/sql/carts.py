@@ -8,7 +8,7 @@ sees one row per cart window, not one per event. `cart_windows` also lists the p
 one input of the recommendation model.
 
 The window is computed, with Flink's session-window semantics, by the `shopper_activity` Java process table
-function (dev.kappa.flink.shopper.ShopperActivity, one keyed operator per user_id), which also emits the
+function (dev.kappa.flink.ShopperActivity, one keyed operator per user_id), which also emits the
 recommendation triggers with their cart history (`flink_app/sql/recommendations.py`); docs/flink-job.md
 ("Per-shopper operator") says which Flink operators it reproduces and why the output is the same.
 
@@ -48,7 +48,7 @@ def cart_change_line_sql() -> str:
 
 
 def shopper_activity_views(analytics: AnalyticsSettings) -> tuple[View, View]:
-    """The `shopper_activity` Java PTF (dev.kappa.flink.shopper.ShopperActivity) over each shopper's cart changes
+    """The `shopper_activity` Java PTF (dev.kappa.flink.ShopperActivity) over each shopper's cart changes
     (and product views when views trigger recommendations): cart windows and recommendation triggers."""
     rec = analytics.recommendation
     event_types = ["add_to_cart", "remove_from_cart", "purchase"]

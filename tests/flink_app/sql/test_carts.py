@@ -34,7 +34,7 @@ def test_the_ptf_gets_the_gap_and_the_history_in_milliseconds() -> None:
     assert "on_time => DESCRIPTOR(`ts`)" in query
     assert "abandon_after_ms => CAST(2700000 AS BIGINT)" in query
     assert "cart_history_ms => CAST(7200000 AS BIGINT)" in query
-    assert JAVA_FUNCTIONS["shopper_activity"] == "dev.kappa.flink.shopper.ShopperActivity"
+    assert JAVA_FUNCTIONS["shopper_activity"] == "dev.kappa.flink.ShopperActivity"
 
 
 def test_product_views_go_in_only_when_first_views_trigger() -> None:

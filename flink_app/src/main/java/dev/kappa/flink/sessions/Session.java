@@ -1,7 +1,5 @@
 package dev.kappa.flink.sessions;
 
-import dev.kappa.flink.windows.MergingSessionWindows;
-
 /**
  * One open session of a (user_id, session_id): its window and the aggregates `session_insight` reads.
  *
@@ -21,7 +19,7 @@ import dev.kappa.flink.windows.MergingSessionWindows;
  *
  * <p>A state POJO (public fields, no-argument constructor: the function keeps a list of them per key).
  */
-public class Session implements MergingSessionWindows.Window<SessionEvent, Session> {
+public class Session {
     public long startedAtMs;
     public long endedAtMs;
     /** Exclusive end of the window: endedAtMs + gap. */
@@ -52,19 +50,22 @@ public class Session implements MergingSessionWindows.Window<SessionEvent, Sessi
         return session;
     }
 
-    @Override
-    public long windowStart() {
-        return startedAtMs;
+    /** The window's last millisecond, when it fires (TimeWindow.maxTimestamp). */
+    long maxTimestamp() {
+        return windowEndMs - 1;
     }
 
-    @Override
-    public long windowEnd() {
-        return windowEndMs;
+    /**
+     * Whether the window {@code [start, end)} intersects this session's window. Touching windows intersect too:
+     * TimeWindow.intersects is {@code start <= other.end && end >= other.start}, so an event exactly a gap after
+     * the session's last event still joins it.
+     */
+    boolean intersects(long start, long end) {
+        return startedAtMs <= end && windowEndMs >= start;
     }
 
     /** Adds an event whose window intersects this session's (the cover becomes the window). */
-    @Override
-    public void add(SessionEvent event, long gapMs) {
+    void add(SessionEvent event, long gapMs) {
         startedAtMs = Math.min(startedAtMs, event.timestampMs);
         endedAtMs = Math.max(endedAtMs, event.timestampMs);
         windowEndMs = Math.max(windowEndMs, event.timestampMs + gapMs);
@@ -72,8 +73,7 @@ public class Session implements MergingSessionWindows.Window<SessionEvent, Sessi
     }
 
     /** Takes over another session's events: the windows' cover and the merged aggregates. */
-    @Override
-    public void absorb(Session other) {
+    void absorb(Session other) {
         startedAtMs = Math.min(startedAtMs, other.startedAtMs);
         endedAtMs = Math.max(endedAtMs, other.endedAtMs);
         windowEndMs = Math.max(windowEndMs, other.windowEndMs);

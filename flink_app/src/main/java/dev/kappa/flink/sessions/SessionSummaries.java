@@ -18,8 +18,8 @@ import org.apache.flink.types.Row;
  * </pre>
  *
  * <p>Replaces Flink SQL's legacy group window {@code GROUP BY user_id, session_id, SESSION(ts, gap)} (see
- * {@link dev.kappa.flink.windows.MergingSessionWindows} for the rule and the Flink classes whose behaviour it
- * copies, {@link Session} for the aggregates). Output: the partition keys, the columns below, then `rowtime` (the firing time).
+ * {@link SessionWindows} for the rule and the Flink classes whose behaviour it copies, {@link Session} for the
+ * aggregates). Output: the partition keys, the columns below, then `rowtime` (the firing time).
  *
  * <p>It owns, per (user_id, session_id), the list of open sessions, and event-time timers. A timer is set when a
  * session starts, at the max timestamp of its window then; events that extend the session do not move it (the

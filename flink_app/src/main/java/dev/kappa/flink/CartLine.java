@@ -1,4 +1,4 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 /** A processed cart change kept for the cart history frame: its time and line. Process-table-function state. */
 public class CartLine {

@@ -1,6 +1,5 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
-import dev.kappa.flink.windows.MergingSessionWindows;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,10 +8,9 @@ import java.util.List;
  * {@code GROUP BY user_id, SESSION(ts, abandon_after)} kept per window, with its aggregates.
  *
  * <p>A plain mutable value (public fields, no-argument constructor) so that Flink can keep it as
- * process-table-function state; the rule in {@link MergingSessionWindows} owns its life cycle
- * ({@link #sessionWindows}).
+ * process-table-function state; the rules in {@link CartSessionWindows} own its life cycle.
  */
-public class CartWindow implements MergingSessionWindows.Window<CartChange, CartWindow> {
+public class CartWindow {
     /** Inclusive start: the earliest change's time. */
     public long start;
 
@@ -36,11 +34,6 @@ public class CartWindow implements MergingSessionWindows.Window<CartChange, Cart
 
     public CartWindow() {}
 
-    /** A shopper's cart session windows: what {@code GROUP BY user_id, SESSION(ts, gap)} computes per user. */
-    public static MergingSessionWindows<CartChange, CartWindow> sessionWindows(long gapMs) {
-        return new MergingSessionWindows<>(gapMs, change -> change.atMs, CartWindow::of);
-    }
-
     /** The window of a single change: [at, at + gap), as Flink's SessionWindowAssigner assigns it. */
     static CartWindow of(CartChange change, long gapMs) {
         CartWindow window = new CartWindow();
@@ -59,19 +52,18 @@ public class CartWindow implements MergingSessionWindows.Window<CartChange, Cart
         return window;
     }
 
-    @Override
-    public long windowStart() {
-        return start;
+    /** The window's last millisecond, where it fires (TimeWindow.maxTimestamp, SESSION_ROWTIME). */
+    public long maxTimestamp() {
+        return end - 1;
     }
 
-    @Override
-    public long windowEnd() {
-        return end;
+    /** Flink's TimeWindow.intersects: touching windows ([a, b) and [b, c)) intersect and merge. */
+    boolean intersects(CartWindow other) {
+        return start <= other.end && end >= other.start;
     }
 
     /** Takes the other window's span and aggregates into this one (TimeWindow.cover + the aggregates' merge). */
-    @Override
-    public void absorb(CartWindow other) {
+    void absorb(CartWindow other) {
         start = Math.min(start, other.start);
         end = Math.max(end, other.end);
         lastChangeMs = Math.max(lastChangeMs, other.lastChangeMs);
@@ -83,12 +75,6 @@ public class CartWindow implements MergingSessionWindows.Window<CartChange, Cart
         }
         lastAddMs = max(lastAddMs, other.lastAddMs);
         lastPurchaseMs = max(lastPurchaseMs, other.lastPurchaseMs);
-    }
-
-    /** Adds a change: the existing windows' aggregates first, then the change (LISTAGG order is free). */
-    @Override
-    public void add(CartChange change, long gapMs) {
-        absorb(of(change, gapMs));
     }
 
     /** LISTAGG(line, ';') of the changes. */

@@ -1,4 +1,4 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 /** A recommendation trigger (an add_to_cart or a session's first product view) and its cart history. */
 public final class Trigger {

@@ -1,20 +1,18 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kappa.flink.windows.MergingSessionWindows;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A shopper's cart session windows: Flink's merging session window rule over CartWindow. */
 class CartSessionWindowsTest {
     private static final long GAP = 30;
     private static final long NO_WATERMARK = Long.MIN_VALUE;
-    private final MergingSessionWindows<CartChange, CartWindow> rule = CartWindow.sessionWindows(GAP);
+    private final CartSessionWindows rule = new CartSessionWindows(GAP);
 
     private static CartChange add(long at, String product) {
         return new CartChange(at, "add_to_cart", product, at + ",a," + product);
@@ -106,8 +104,8 @@ class CartSessionWindowsTest {
         List<CartWindow> windows = new ArrayList<>();
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
         rule.add(windows, add(200, "p2"), NO_WATERMARK);
-        assertTrue(MergingSessionWindows.fire(windows, 128).isEmpty());
-        List<CartWindow> fired = MergingSessionWindows.fire(windows, 129);
+        assertTrue(rule.fire(windows, 128).isEmpty());
+        List<CartWindow> fired = rule.fire(windows, 129);
         assertEquals(1, fired.size());
         assertEquals(100, fired.get(0).start);
         assertEquals(1, windows.size());
@@ -123,6 +121,6 @@ class CartSessionWindowsTest {
 
     @Test
     void the_gap_must_be_positive() {
-        assertThrows(IllegalArgumentException.class, () -> CartWindow.sessionWindows(0));
+        assertThrows(IllegalArgumentException.class, () -> new CartSessionWindows(0));
     }
 }

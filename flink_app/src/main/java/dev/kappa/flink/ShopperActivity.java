@@ -1,6 +1,5 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
-import dev.kappa.flink.windows.MergingSessionWindows;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.table.annotation.ArgumentHint;
@@ -14,8 +13,7 @@ import org.apache.flink.types.Row;
 
 /**
  * {@code shopper_activity}: one keyed operator per shopper (PARTITION BY user_id) for the cart session
- * windows ({@link CartWindow#sessionWindows}: Flink's rule in {@link MergingSessionWindows}) and the
- * recommendation triggers ({@link RecommendationTriggers}).
+ * windows ({@link CartSessionWindows}) and the recommendation triggers ({@link RecommendationTriggers}).
  *
  * <p>It replaces three SQL operators, each behind its own shuffle: the {@code cart_windows} group window
  * (SESSION per user_id), the {@code first_views} OVER window (per session_id) and the
@@ -82,7 +80,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> {
         if (CartChange.isCartChange(eventType)) {
             List<CartWindow> open = copy(windows.get());
             CartChange change = new CartChange(at, eventType, productId, line);
-            CartWindow window = CartWindow.sessionWindows(abandonAfterMs).add(open, change, watermark);
+            CartWindow window = new CartSessionWindows(abandonAfterMs).add(open, change, watermark);
             if (window != null) {
                 replace(windows, open);
                 time.registerOnTime(window.maxTimestamp());
@@ -142,7 +140,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> {
                             trigger.cartHistory, null, null, null, null, null));
         }
         List<CartWindow> open = copy(windows.get());
-        List<CartWindow> fired = MergingSessionWindows.fire(open, now);
+        List<CartWindow> fired = new CartSessionWindows(settings.abandonAfterMs).fire(open, now);
         if (!fired.isEmpty()) {
             replace(windows, open);
         }

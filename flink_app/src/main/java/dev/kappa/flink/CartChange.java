@@ -1,4 +1,4 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 /** One add_to_cart / remove_from_cart / purchase of a shopper, as the cart window rule reads it. */
 final class CartChange {

@@ -1,4 +1,4 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 /**
  * A cart change or product view of a shopper waiting for the watermark to pass its time (then it is

@@ -1,4 +1,4 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 import java.util.ArrayList;
 import java.util.Comparator;

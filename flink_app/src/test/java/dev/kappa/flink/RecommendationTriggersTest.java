@@ -1,4 +1,4 @@
-package dev.kappa.flink.shopper;
+package dev.kappa.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
