@@ -145,13 +145,3 @@ def kafka_job_groups(
         },
         "job": {"connector_jar": str(connector_jar), "source.idle_timeout_ms": str(idle_timeout_ms)},
     }
-
-
-def require_connector_jar(path: Path = DEFAULT_CONNECTOR_JAR) -> Path:
-    """The connector uber-jar the job needs for Kafka, or an error that says how to build it."""
-    if not path.is_file():
-        raise LogBackendError(
-            f"the Flink Kafka connector jar {path} is missing: build it with `make package-flink` "
-            "(Maven; Maven Central must be reachable), then start again"
-        )
-    return path

@@ -68,7 +68,6 @@ from kappa.local.kafka_log import (
     ingest_environment,
     insights_topic,
     kafka_job_groups,
-    require_connector_jar,
     start_broker,
 )
 from kappa.local.kafka_mapping import KafkaEventSourceMapping, msk_cluster_arn
@@ -222,7 +221,6 @@ class LocalRuntime:
                     f"{self.data.root} was cut over to {version.job_version}: cut-overs are not supported on the "
                     "Kafka log yet (compare with `kappa compare`, then set processing.job_version in cdk.json)"
                 )
-            require_connector_jar()
             self._progress("starting the Kafka broker and creating the raw and insights topics")
             self.broker = start_broker(
                 self.data, self.config, insights_topics=[insights_topic(self.config, version.job_version)]

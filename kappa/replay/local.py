@@ -31,11 +31,9 @@ from kappa.local.insight_publisher import committed_files, read_insights
 from kappa.local.job_properties import local_job_properties, merge_property_groups
 from kappa.local.kafka_log import (
     KAFKA,
-    LogBackendError,
     data_dir_log,
     insights_topic,
     kafka_job_groups,
-    require_connector_jar,
 )
 from kappa.local.ordered_archive import ArchiveFeed
 from kappa.local.paths import DataDir, write_atomically
@@ -138,11 +136,11 @@ class LocalReplay:
 
         On a Kafka data directory it reads the raw topic instead, from `from_time` (default: its start)."""
         try:
-            require_job_jar(progress)
+            job_jar = require_job_jar(progress)
         except FlinkJobError as error:
             raise ReplayError(str(error)) from None
         if self.on_kafka:
-            return self._run_on_kafka(job_version, overrides or {}, progress, from_time)
+            return self._run_on_kafka(job_version, overrides or {}, progress, from_time, job_jar)
         if from_time is not None:
             raise ReplayError(
                 "--from replays a log from a time; this data directory's log is its archive, which a local replay "
@@ -183,16 +181,13 @@ class LocalReplay:
         overrides: dict[str, dict[str, str]],
         progress: Callable[[str], None],
         from_time: datetime | None,
+        job_jar: Path,
     ) -> Path:
         out = self.version_dir(job_version)
         if out.exists():
             raise ReplayError(
                 f"{out} exists: job version {job_version!r} was replayed before; pick a new version"
             )
-        try:
-            connector_jar = require_connector_jar()
-        except LogBackendError as error:
-            raise ReplayError(str(error)) from None
         topic = insights_topic(self.config, job_version)
         with kafka_log(self.data) as bootstrap:
             out.mkdir(parents=True)
@@ -204,7 +199,7 @@ class LocalReplay:
                 job_version,
                 start_position="TIMESTAMP" if from_time is not None else "EARLIEST",
                 start_timestamp=format_rfc3339(from_time) if from_time is not None else None,
-                connector_jar=connector_jar,
+                connector_jar=job_jar,
                 idle_timeout_ms=0,
             )
             groups["source"] = kafka["source"] | {"kafka.bounded": "true"} | overrides.get("source", {})

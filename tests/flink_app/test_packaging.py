@@ -191,3 +191,30 @@ def test_the_package_carries_the_built_jar(connector_jar: Path, tmp_path: Path) 
     report = build_package(out_dir=tmp_path, build_jar=False, python_dependencies=False)
     with zipfile.ZipFile(report.zip_path) as archive:
         assert archive.read(JAR_PATH_IN_ZIP) == connector_jar.read_bytes()
+
+
+def test_the_jar_is_stale_when_missing_or_older_than_the_pom_or_a_java_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a pom and one Java source
+    pom = tmp_path / "pom.xml"
+    source = tmp_path / "src" / "main" / "java" / "F.java"
+    source.parent.mkdir(parents=True)
+    pom.write_text("<project/>")
+    source.write_text("class F {}")
+    os.utime(pom, (1_000, 1_000))
+    os.utime(source, (1_000, 1_000))
+    monkeypatch.setattr(packaging, "POM", pom)
+    monkeypatch.setattr(packaging, "JAVA_SOURCES", tmp_path / "src")
+    jar = tmp_path / "job.jar"
+    # THEN a missing jar is stale, a jar built after both is not
+    assert packaging.jar_is_stale(jar)
+    jar.write_bytes(b"PK")
+    os.utime(jar, (2_000, 2_000))
+    assert not packaging.jar_is_stale(jar)
+    # AND a source edited after the build, or the pom, makes it stale again
+    os.utime(source, (3_000, 3_000))
+    assert packaging.jar_is_stale(jar)
+    os.utime(source, (1_000, 1_000))
+    os.utime(pom, (3_000, 3_000))
+    assert packaging.jar_is_stale(jar)

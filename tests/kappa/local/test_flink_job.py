@@ -225,3 +225,19 @@ def test_a_checkpoint_dir_the_runtime_cannot_resume_from_is_a_clear_error(value:
     properties = [] if value is None else checkpointing_to(value)
     with pytest.raises(FlinkJobError, match="must be an absolute path or a file:// URI"):
         job_checkpoint_dir(properties)
+
+
+def test_a_job_jar_that_cannot_be_built_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a stale jar whose Maven build fails
+    from flink_app import packaging
+
+    def failing_build() -> Path:
+        raise packaging.PackagingError("Maven (mvn) is not installed; ... (apt-get install maven, ...)")
+
+    monkeypatch.setattr(packaging, "jar_is_stale", lambda jar=None: True)
+    monkeypatch.setattr(packaging, "ensure_job_jar", lambda progress=None: failing_build())
+    said: list[str] = []
+    # WHEN the runtime asks for the job's jar THEN it says it builds it, and fails saying what to install
+    with pytest.raises(FlinkJobError, match=r"jar could not be built: Maven \(mvn\) is not installed"):
+        flink_job.require_job_jar(said.append)
+    assert said == ["building the Flink job's jar (Java functions and connectors) with Maven"]

@@ -18,7 +18,6 @@ from kappa.local.kafka_log import (
     ingest_environment,
     insights_topic,
     kafka_job_groups,
-    require_connector_jar,
 )
 from kappa.local.paths import DataDir
 from stacks.config import load_config
@@ -121,8 +120,3 @@ def test_ingest_runs_on_the_raw_topic_with_the_lambda_env_contract() -> None:
     )
     assert specs[INGEST].environment["LOG_BACKEND"] == "kafka"
     assert specs[INGEST].environment["RAW_TOPIC"] == config.names.raw_topic
-
-
-def test_a_missing_connector_jar_says_how_to_build_it(tmp_path: Path) -> None:
-    with pytest.raises(LogBackendError, match="make package-flink"):
-        require_connector_jar(tmp_path / "missing.jar")
