@@ -43,6 +43,9 @@ KAFKA_STARTUP_MODES = {
     "TIMESTAMP": "timestamp",
 }
 """`source.kafka.start_position` → the connector's `scan.startup.mode`."""
+EPOCH_MILLIS_FUNCTION = "epoch_millis"
+"""The Java function (flink_app/java_functions.py, dev.kappa.flink.time.EpochMillis) that reads `occurred_at`
+into epoch milliseconds for the source's event time."""
 KAFKA_TRANSACTION_TIMEOUT_MS = 900_000
 """Exactly-once producers' transaction timeout. The connector defaults to 1 h, which brokers refuse above their
 `transaction.max.timeout.ms` (15 min by default, and on MSK): the job would fail at its first transaction."""
@@ -61,34 +64,10 @@ EVENT_COLUMNS = """\
               `total` DOUBLE, `currency` STRING>"""
 
 
-def epoch_millis_sql(column: str) -> str:
-    """SQL for the epoch milliseconds of an RFC 3339 string column, offsets and 0-9 fraction digits included.
-
-    `2026-11-25T12:00:00.5+02:00` → seconds of the date-time part (read as UTC; the job sets the session time
-    zone to UTC) + the first three fraction digits − the offset. Pure JVM expressions: parsing in a Python
-    UDF would cost a Python call per event.
-    """
-    length = f"CHAR_LENGTH({column})"
-    zulu = f"UPPER(SUBSTR({column}, {length}, 1)) = 'Z'"
-    zone_at = f"(CASE WHEN {zulu} THEN {length} ELSE {length} - 5 END)"
-    fraction = (
-        f"(CASE WHEN SUBSTR({column}, 20, 1) = '.' THEN SUBSTR({column}, 21, {zone_at} - 21) ELSE '' END)"
-    )
-    millis = f"CAST(SUBSTR(CONCAT({fraction}, '000'), 1, 3) AS BIGINT)"
-    offset_seconds = (
-        f"(CASE WHEN {zulu} THEN 0 ELSE "
-        f"(CASE WHEN SUBSTR({column}, {length} - 5, 1) = '-' THEN -1 ELSE 1 END) * "
-        f"(CAST(SUBSTR({column}, {length} - 4, 2) AS BIGINT) * 3600 + CAST(SUBSTR({column}, {length} - 1, 2) AS BIGINT) * 60)"
-        " END)"
-    )
-    seconds = f"UNIX_TIMESTAMP(CONCAT(SUBSTR({column}, 1, 10), ' ', SUBSTR({column}, 12, 8)))"
-    return f"(({seconds} - {offset_seconds}) * 1000 + {millis})"
-
-
 def source_ddl(settings: JobSettings) -> str:
     """CREATE TABLE for the raw events: JSON columns, event time `ts` (+ `ts_ms`), watermark, processing time."""
     source = settings.source
-    millis = epoch_millis_sql("`occurred_at`")
+    millis = f"{EPOCH_MILLIS_FUNCTION}(`occurred_at`)"
     columns = (
         f"{EVENT_COLUMNS},\n"
         f"  `ts_ms` AS {millis},\n"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 JAVA_FUNCTIONS: dict[str, str] = {
+    # The source's event time from `occurred_at`: flink_app/connectors.py (EPOCH_MILLIS_FUNCTION).
+    "epoch_millis": "dev.kappa.flink.time.EpochMillis",
     # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
     # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.

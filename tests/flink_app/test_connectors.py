@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 import pytest
 
 from flink_app.connectors import (
+    EPOCH_MILLIS_FUNCTION,
     INSIGHTS_TABLE,
     STATS_TABLE,
     diagnostics_sink_ddls,
-    epoch_millis_sql,
     insert_statement,
     insights_sink_ddl,
     source_ddl,
 )
+from flink_app.java_functions import JAVA_FUNCTIONS
 from flink_app.settings import DiagnosticsSettings, settings_from_properties
 from flink_app.sql import Insert
 
@@ -109,11 +110,13 @@ def test_diagnostics_sinks(kind: str, connectors: list[str]) -> None:
         assert [options_of(t.ddl)["path"] for t in tables] == ["/d/late", "/d/stats"]
 
 
-def test_event_time_expression_reads_offsets_and_fractions() -> None:
-    # The expression itself runs in the Flink tests; here: it is one expression with no Python call.
-    expression = epoch_millis_sql("`occurred_at`")
-    assert "UNIX_TIMESTAMP" in expression
-    assert expression.count("(") == expression.count(")")
+def test_event_time_is_the_java_function_of_occurred_at() -> None:
+    # GIVEN the source DDL; THEN both event-time columns come from the Java function (no Python call per event;
+    # the function runs in tests/flink_app/test_event_time_expression.py and its JUnit tests)
+    ddl = source_ddl(kinesis_settings())
+    assert f"`ts_ms` AS {EPOCH_MILLIS_FUNCTION}(`occurred_at`)," in ddl
+    assert f"`ts` AS TO_TIMESTAMP_LTZ({EPOCH_MILLIS_FUNCTION}(`occurred_at`), 3)," in ddl
+    assert JAVA_FUNCTIONS[EPOCH_MILLIS_FUNCTION] == "dev.kappa.flink.time.EpochMillis"
 
 
 MSK = "b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098"

@@ -1,6 +1,8 @@
-"""The RFC 3339 → epoch milliseconds SQL (`flink_app.connectors.epoch_millis_sql`) evaluated by Flink itself,
-against Python's own parser, over calendar edge cases (leap days, century years, month and year ends,
-offsets, fractions)."""
+"""The source's event time: the Java function `epoch_millis` (dev.kappa.flink.time.EpochMillis, the source
+table's `ts_ms`/`ts`, flink_app/connectors.py) evaluated by Flink itself, against Python's own parser, over
+calendar edge cases (leap days, century years, month and year ends, offsets, fractions). The same cases are the
+JUnit tests' (flink_app/src/test/java/dev/kappa/flink/time), which also compare it with java.time on random
+instants."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import datetime as dt
 
 import pytest
 
-from flink_app.connectors import epoch_millis_sql
+from flink_app.connectors import EPOCH_MILLIS_FUNCTION
+from flink_app.java_functions import register_java_functions
 
 pytestmark = [pytest.mark.slow, pytest.mark.flink]
 
@@ -44,20 +47,22 @@ def test_python_reading_of_the_cases_is_the_expected_instant() -> None:
     assert python_epoch_millis("2000-02-29T12:30:45.1+05:30") == int(expected)
 
 
-def test_flink_reads_every_case_as_python_does(flink_environment) -> None:
+def test_flink_reads_every_case_as_python_does(flink_environment, connector_jar) -> None:
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    # GIVEN the cases as a table, in the job's session time zone (UTC, `flink_app.main.table_configuration`)
+    # GIVEN the cases as a table and the job's Java functions
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
     t_env.get_config().set("table.local-time-zone", "UTC")
+    t_env.get_config().set("pipeline.jars", connector_jar.as_uri())
+    register_java_functions(t_env)
     rows = ", ".join(f"('{text}')" for text in TIMESTAMPS)
     t_env.create_temporary_view(
         "cases", t_env.sql_query(f"SELECT * FROM (VALUES {rows}) AS t (`occurred_at`)")
     )
 
-    # WHEN Flink evaluates the job's expression
+    # WHEN Flink evaluates the source's event-time function
     with t_env.execute_sql(
-        f"SELECT `occurred_at`, {epoch_millis_sql('`occurred_at`')} AS `ms` FROM `cases`"
+        f"SELECT `occurred_at`, {EPOCH_MILLIS_FUNCTION}(`occurred_at`) AS `ms` FROM `cases`"
     ).collect() as results:
         flink = {row[0]: row[1] for row in results}
 
