@@ -1,10 +1,7 @@
 package dev.kappa.flink;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -44,9 +41,7 @@ import org.apache.flink.types.Row;
  * are cleared by event time as Flink's operators cleared theirs (no TTL); the viewed sessions expire after the
  * job's state TTL ({@code table.exec.state.ttl}, processing time, refreshed by every view) as the first-view
  * OVER window's count did. A view of a session already seen is not buffered: it cannot be the session's first
- * (that one is at or behind the watermark, this one ahead of it); it only refreshes the session's TTL. A
- * session this instance marked lately needs no lookup for that ({@link RecentViews}: the entry is surely still
- * visible under the TTL), only the refresh.
+ * (that one is at or behind the watermark, this one ahead of it); it only refreshes the session's TTL.
  */
 @DataTypeHint(
         "ROW<kind STRING, session_id STRING, event_id STRING, event_type STRING, product_id STRING, "
@@ -62,13 +57,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
     private static final String CART_HISTORY_MS = "cart_history_ms";
 
     /**
-     * The job-wide state TTL (ExecutionConfigOptions.IDLE_STATE_RETENTION), the TTL the PTF runtime gives a state
-     * without its own {@code @StateHint(ttl)}.
-     */
-    private static final ConfigOption<Duration> STATE_TTL =
-            ConfigOptions.key("table.exec.state.ttl").durationType().defaultValue(Duration.ZERO);
-
-    /**
      * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
      * call's literals when the job is planned, so they travel with the function rather than in per-key state
      * (a value state is read, converted and compared by the PTF runtime on every call).
@@ -77,21 +65,12 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
 
     private Long cartHistoryMs;
 
-    /** The job's state TTL (table.exec.state.ttl), which the viewed sessions have: set by {@link #specialize}. */
-    private long viewedSessionsTtlMs;
-
-    /** How many (shopper, session) pairs {@link RecentViews} remembers per instance. */
-    private static final int RECENT_VIEWS = 1 << 16;
-
-    private transient RecentViews recentViews;
-
     /** A copy of this function holding the call's literal arguments (the planner calls it for the runtime). */
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
         ShopperActivity specialized = new ShopperActivity();
         specialized.abandonAfterMs = literal(context, ABANDON_AFTER_MS);
         specialized.cartHistoryMs = literal(context, CART_HISTORY_MS);
-        specialized.viewedSessionsTtlMs = context.getConfiguration().get(STATE_TTL).toMillis();
         return specialized;
     }
 
@@ -124,7 +103,8 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         long at = time.time();
         String eventType = input.getFieldAs("event_type");
         String sessionId = input.getFieldAs("session_id");
-        if (!CartChange.isCartChange(eventType) && alreadyViewed(input, sessionId, viewedSessions)) {
+        if (!CartChange.isCartChange(eventType) && viewedSessions.contains(sessionId)) {
+            viewedSessions.put(sessionId, Boolean.TRUE); // refreshes the TTL, as every view did
             return;
         }
         String productId = input.getFieldAs("product_id");
@@ -199,28 +179,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         if (expiry != null) {
             time.registerOnTime(expiry);
         }
-    }
-
-    /**
-     * Whether the view's session was viewed before (by the viewed sessions' state); if so, refreshes its TTL, as
-     * every view did. A session this instance marked lately skips the lookup ({@link RecentViews}): same answer.
-     */
-    private boolean alreadyViewed(Row input, String sessionId, MapView<String, Boolean> viewedSessions)
-            throws Exception {
-        if (recentViews == null) {
-            recentViews = new RecentViews(viewedSessionsTtlMs, RECENT_VIEWS);
-        }
-        String userId = input.getFieldAs("user_id");
-        long now = System.currentTimeMillis(); // before the write below: its TTL timestamp is at or after now
-        boolean known = userId != null && sessionId != null && recentViews.visible(userId, sessionId, now);
-        if (!known && !viewedSessions.contains(sessionId)) {
-            return false;
-        }
-        viewedSessions.put(sessionId, Boolean.TRUE);
-        if (userId != null && sessionId != null) {
-            recentViews.written(userId, sessionId, now);
-        }
-        return true;
     }
 
     private static long watermark(TimeContext<Long> time) {
