@@ -6,9 +6,14 @@ import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.StateHint;
+import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.dataview.ListView;
 import org.apache.flink.table.api.dataview.MapView;
 import org.apache.flink.table.functions.ProcessTableFunction;
+import org.apache.flink.table.functions.SpecializedFunction;
+import org.apache.flink.table.functions.UserDefinedFunction;
+import org.apache.flink.table.types.inference.CallContext;
+import org.apache.flink.table.types.inference.StaticArgument;
 import org.apache.flink.types.Row;
 
 /**
@@ -29,41 +34,69 @@ import org.apache.flink.types.Row;
  *       watermark passes its time (rowtime = its ts, as the OVER window emitted it).
  * </ul>
  *
- * <p>State: list and map views (read entry by entry from the state backend, not converted as a whole on
- * every call). The windows, the rows waiting for the watermark and the history are cleared by event time as
- * Flink's operators cleared theirs (no TTL); the viewed sessions expire after the job's state TTL
- * ({@code table.exec.state.ttl}, processing time, refreshed by every view) as the first-view OVER window's
- * count did. A view of a session already seen is not buffered: it cannot be the session's first (that one
- * is at or behind the watermark, this one ahead of it); it only refreshes the session's TTL.
+ * <p>State: list and map views only (read entry by entry from the state backend when a call uses them; a
+ * value state would be read, converted and compared by the PTF runtime on every call). The two arguments,
+ * which onTimer needs and does not receive, are constants of the SQL call: {@link #specialize} copies them
+ * into the function when the job is planned. The windows, the rows waiting for the watermark and the history
+ * are cleared by event time as Flink's operators cleared theirs (no TTL); the viewed sessions expire after the
+ * job's state TTL ({@code table.exec.state.ttl}, processing time, refreshed by every view) as the first-view
+ * OVER window's count did. A view of a session already seen is not buffered: it cannot be the session's first
+ * (that one is at or behind the watermark, this one ahead of it); it only refreshes the session's TTL.
  */
 @DataTypeHint(
         "ROW<kind STRING, session_id STRING, event_id STRING, event_type STRING, product_id STRING, "
                 + "ts_ms BIGINT, cart_history STRING, last_change_ms BIGINT, changes STRING, carted STRING, "
                 + "last_add_ms BIGINT, last_purchase_ms BIGINT>")
-public class ShopperActivity extends ProcessTableFunction<Row> {
+public class ShopperActivity extends ProcessTableFunction<Row> implements SpecializedFunction {
     private static final long serialVersionUID = 1L;
 
     public static final String WINDOW = "window";
     public static final String TRIGGER = "trigger";
 
-    /** The function's arguments, kept as state for onTimer (which does not receive them). */
-    public static class Settings {
-        /** Null when the shopper has no state (nullable fields: an all-null state entry is not stored). */
-        public Long abandonAfterMs;
+    private static final String ABANDON_AFTER_MS = "abandon_after_ms";
+    private static final String CART_HISTORY_MS = "cart_history_ms";
 
-        public Long cartHistoryMs;
+    /**
+     * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
+     * call's literals when the job is planned, so they travel with the function rather than in per-key state
+     * (a value state is read, converted and compared by the PTF runtime on every call).
+     */
+    private Long abandonAfterMs;
+
+    private Long cartHistoryMs;
+
+    /** A copy of this function holding the call's literal arguments (the planner calls it for the runtime). */
+    @Override
+    public UserDefinedFunction specialize(SpecializedContext context) {
+        ShopperActivity specialized = new ShopperActivity();
+        specialized.abandonAfterMs = literal(context, ABANDON_AFTER_MS);
+        specialized.cartHistoryMs = literal(context, CART_HISTORY_MS);
+        return specialized;
+    }
+
+    private Long literal(SpecializedContext specialized, String name) {
+        CallContext context = specialized.getCallContext();
+        List<StaticArgument> arguments =
+                getTypeInference(context.getDataTypeFactory()).getStaticArguments().orElse(List.of());
+        for (int i = 0; i < arguments.size(); i++) {
+            if (arguments.get(i).getName().equals(name)) {
+                return context.getArgumentValue(i, Long.class)
+                        .orElseThrow(() -> new ValidationException("shopper_activity: the argument " + name
+                                + " must be a constant, e.g. " + name + " => CAST(1800000 AS BIGINT)"));
+            }
+        }
+        throw new ValidationException("shopper_activity: no argument " + name + " in " + arguments);
     }
 
     public void eval(
             Context ctx,
-            @StateHint(ttl = "0") Settings settings,
             @StateHint(ttl = "0") ListView<CartWindow> windows,
             @StateHint(ttl = "0") ListView<ShopperEvent> pending,
             @StateHint(ttl = "0") ListView<CartLine> history,
             @StateHint MapView<String, Boolean> viewedSessions,
             @ArgumentHint({ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}) Row input,
-            @ArgumentHint(name = "abandon_after_ms") Long abandonAfterMs,
-            @ArgumentHint(name = "cart_history_ms") Long cartHistoryMs)
+            @ArgumentHint(name = ABANDON_AFTER_MS) Long abandonAfterMs,
+            @ArgumentHint(name = CART_HISTORY_MS) Long cartHistoryMs)
             throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long watermark = watermark(time);
@@ -76,7 +109,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> {
         }
         String productId = input.getFieldAs("product_id");
         String line = input.getFieldAs("line");
-        boolean timed = false;
         if (CartChange.isCartChange(eventType)) {
             List<CartWindow> open = copy(windows.get());
             CartChange change = new CartChange(at, eventType, productId, line);
@@ -84,35 +116,29 @@ public class ShopperActivity extends ProcessTableFunction<Row> {
             if (window != null) {
                 replace(windows, open);
                 time.registerOnTime(window.maxTimestamp());
-                timed = true;
             }
         }
         ShopperEvent event = new ShopperEvent(at, eventType, sessionId, input.getFieldAs("event_id"), productId, line);
         if (RecommendationTriggers.inTime(event, watermark)) {
             pending.add(event);
             time.registerOnTime(at);
-            timed = true;
-        }
-        if (timed) {
-            settings.abandonAfterMs = abandonAfterMs;
-            settings.cartHistoryMs = cartHistoryMs;
         }
     }
 
     public void onTimer(
             OnTimerContext ctx,
-            Settings settings,
             ListView<CartWindow> windows,
             ListView<ShopperEvent> pending,
             ListView<CartLine> history,
             MapView<String, Boolean> viewedSessions)
             throws Exception {
-        if (settings.cartHistoryMs == null) {
-            return; // a timer left behind by state already cleared
+        if (cartHistoryMs == null || abandonAfterMs == null) {
+            throw new IllegalStateException(
+                    "shopper_activity has no arguments in onTimer: it runs only as specialized by the planner");
         }
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long now = time.time();
-        RecommendationTriggers triggers = new RecommendationTriggers(settings.cartHistoryMs);
+        RecommendationTriggers triggers = new RecommendationTriggers(cartHistoryMs);
         List<ShopperEvent> waiting = copy(pending.get());
         List<CartLine> lines = copy(history.get());
         int waitingBefore = waiting.size();
@@ -140,7 +166,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> {
                             trigger.cartHistory, null, null, null, null, null));
         }
         List<CartWindow> open = copy(windows.get());
-        List<CartWindow> fired = new CartSessionWindows(settings.abandonAfterMs).fire(open, now);
+        List<CartWindow> fired = new CartSessionWindows(abandonAfterMs).fire(open, now);
         if (!fired.isEmpty()) {
             replace(windows, open);
         }
@@ -152,9 +178,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> {
         Long expiry = triggers.nextExpiry(lines);
         if (expiry != null) {
             time.registerOnTime(expiry);
-        }
-        if (open.isEmpty() && waiting.isEmpty() && lines.isEmpty()) {
-            ctx.clearState("settings");
         }
     }
 
