@@ -29,7 +29,7 @@ def analytics_statements(settings: JobSettings, *, without: frozenset[str] = fro
     analytics = settings.analytics
     parts = {
         "metrics": metrics_statements(analytics),
-        "sessions": session_statements(analytics),
+        "sessions": session_statements(analytics, job_version=settings.job_version),
         "carts": cart_statements(analytics),
         "trending": trending_statements(analytics.trending),
         "conversion": conversion_statements(analytics),

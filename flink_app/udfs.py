@@ -2,7 +2,9 @@
 
 Each function owns its Flink counters in the `kinesisanalytics` metric group (the group Managed Flink
 exports to CloudWatch): `insights_<type>`, `late_events`, `duplicate_events`. Python only sees what SQL has
-reduced (one row per window, session, cart window, product slide or trigger).
+reduced (one row per window, cart window, product slide or trigger). The session_summary insight is built in
+Java (`session_insight`, flink_app/java_functions.py) from the same rules, byte for byte: `flink_app.rules`
+stays its documented reference (tests/flink_app/test_java_insights.py compares the two).
 """
 
 from __future__ import annotations
@@ -19,14 +21,12 @@ from flink_app.rules.insights import (
     conversion_drop_insight,
     metrics_insight,
     recommendation_insight,
-    session_insight,
     to_json,
     trending_insight,
 )
 from flink_app.rules.lines import Neighbor, decode_cart_changes, decode_neighbors, sort_changes
 from flink_app.rules.metrics import FUNNEL_STEPS, WindowAggregates
 from flink_app.rules.recommendations import decay_factor, select_recommendations
-from flink_app.rules.sessions import SessionAggregates
 from flink_app.rules.trending import TrendingRule
 from flink_app.settings import JobSettings
 
@@ -93,18 +93,6 @@ class MetricsInsight:
         )
         self.emitted.inc()
         return to_json(metrics_insight(window, job_version=self.job_version))
-
-
-class SessionInsight:
-    def __init__(self, settings: JobSettings) -> None:
-        self.job_version = settings.job_version
-
-    def open(self, function_context: Any) -> None:
-        self.emitted = _counter(function_context, "insights_session_summary")
-
-    def eval(self, *args: Any) -> str:
-        self.emitted.inc()
-        return to_json(session_insight(SessionAggregates(*args), job_version=self.job_version))
 
 
 class AbandonedCartInsights:
@@ -361,7 +349,6 @@ def register_functions(t_env: TableEnvironment, settings: JobSettings) -> None:
     string, boolean = DataTypes.STRING(), DataTypes.BOOLEAN()
     functions = {
         "metrics_insight": scalar(MetricsInsight(settings), string),
-        "session_insight": scalar(SessionInsight(settings), string),
         "abandoned_cart_insights": table(AbandonedCartInsights(settings)),
         "is_trending": scalar(IsTrending(settings), boolean),
         "trending_insight": scalar(TrendingInsight(settings), string),
