@@ -19,6 +19,8 @@ JAVA_FUNCTIONS: dict[str, str] = {
     "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
     # The session_summary insight of each session (replaces the Python UDF udfs.SessionInsight).
     "session_insight": "dev.kappa.flink.insights.SessionInsightFunction",
+    # The product_recommendation insights of a trigger and model version (replaces udfs.RecommendationInsights).
+    "recommendation_insights": "dev.kappa.flink.insights.RecommendationInsightsFunction",
 }
 """SQL function name → fully qualified class name."""
 

@@ -9,15 +9,24 @@ whole session_summary / product_recommendation insights (emitted_at fixed). Seed
 
 from __future__ import annotations
 
+import math
 import random
+import string
 import struct
 from pathlib import Path
 
 import orjson
 
 from events import format_rfc3339, make_insight_id
+from flink_app.rules.insights import recommendation_insight
+from flink_app.rules.lines import CartChange
 from flink_app.rules.money import from_cents
+from flink_app.rules.recommendations import recommend_for_trigger
 
+ID_CHARACTERS = string.ascii_letters + string.digits + "_.:@|-"
+"""What the event contract allows in an identifier."""
+START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+MINUTE = 60_000
 OUT = Path(__file__).resolve().parents[2] / "flink_app/src/test/resources/dev/kappa/flink/insights"
 EMITTED_AT = "2026-12-07T00:00:00.000Z"
 
@@ -106,6 +115,10 @@ def main() -> None:
 
     (OUT / "sessions.tsv").write_text("\n".join(session_lines(rng)) + "\n")
 
+    (OUT / "decay.tsv").write_text("\n".join(decay_lines(rng)) + "\n")
+
+    (OUT / "recommendations.tsv").write_text("\n".join(recommendation_lines(rng)) + "\n")
+
 
 def nullable(value: object) -> str:
     return "\\N" if value is None else str(value)
@@ -139,6 +152,120 @@ def session_lines(rng: random.Random) -> list[str]:
         insight["emitted_at"] = EMITTED_AT
         lines.append("\t".join([*map(nullable, args), dumps(insight)]))
     return lines
+
+
+def an_id(rng: random.Random, prefix: str) -> str:
+    return prefix + "".join(rng.choice(ID_CHARACTERS) for _ in range(rng.randint(0, 12)))
+
+
+RECOMMENDATION_OPTIONS = (
+    {"top_k": 5, "min_support": 1.0, "half_life_ms": 240 * MINUTE, "abandon_after_ms": 30 * MINUTE},
+    {"top_k": 2, "min_support": 0.3, "half_life_ms": 120 * MINUTE, "abandon_after_ms": 1 * MINUTE},
+    {"top_k": 1, "min_support": 0.0, "half_life_ms": 7 * MINUTE, "abandon_after_ms": 5 * MINUTE},
+)
+"""Configurations of recommendation_insights: 0.3 is not a binary fraction, 0.0 lets every score through."""
+
+
+def random_triggers(rng: random.Random, count: int) -> list[tuple]:
+    """Rows `user_id, session_id, event_id, event_type, product_id, ts_ms, cart_history, neighbors, version_ms`
+    as the interval join hands them over: neighbors best first with 6 decimals (ties, exact min_support values, the
+    trigger product among them), cart histories with same-millisecond changes of every kind, changes after the
+    trigger, abandoned carts, None and "" where SQL may give them."""
+    products = [f"p-{i:02d}" for i in range(10)] + [an_id(rng, "p") for _ in range(5)]
+    rows = []
+    for _ in range(count):
+        version_ms = START_MS + rng.randint(0, 10**10)
+        age = rng.choice(
+            (0, 1, -5_000, rng.randint(0, 5 * MINUTE), rng.randint(0, 60 * MINUTE), rng.randint(0, 10**9))
+        )
+        ts_ms = version_ms + age
+        product_id = rng.choice([*products, ""])
+        scores = ["0.300000", "1.000000", "9.000000", "4.500000"]
+        neighbors = [
+            f"{rng.choice(products)},{rng.choice(scores) if rng.random() < 0.3 else f'{rng.randint(0, 10**8) / 10**6:.6f}'}"
+            for _ in range(rng.randint(0, 12))
+        ]
+        changes = []
+        for _ in range(rng.randint(0, 8)):
+            kind = rng.choice(("add", "add", "remove", "purchase"))
+            at = ts_ms + rng.choice(
+                (0, 0, -1, 1, -rng.randint(0, 10 * MINUTE), -rng.randint(0, 120 * MINUTE))
+            )
+            changes.append(
+                CartChange(at, kind, an_id(rng, "e"), an_id(rng, "s"), rng.choice(products) if kind != "purchase" else "",
+                           rng.choice((0, 1, 1, 2, 3)) if kind != "purchase" else 0, rng.randint(1, 10**5), "EUR")
+            )  # fmt: skip
+        rows.append(
+            (
+                an_id(rng, "u"),
+                an_id(rng, "s"),
+                an_id(rng, "e"),
+                rng.choice(("add_to_cart", "product_view")),
+                product_id,
+                ts_ms,
+                ";".join(c.encode() for c in changes) if changes else rng.choice((None, "")),
+                ";".join(neighbors) if neighbors else rng.choice((None, "")),
+                version_ms,
+            )
+        )
+    return rows
+
+
+def python_recommendation(row: tuple, options: dict, job_version: str) -> dict | None:
+    """The insight the Python UDF wrote for one row (udfs.RecommendationInsights before Java), or None."""
+    user_id, session_id, event_id, event_type, product_id, ts_ms, cart_history, neighbors, version_ms = row
+    chosen = recommend_for_trigger(
+        trigger_product_id=product_id, at_ms=ts_ms, cart_history=cart_history, neighbors=neighbors,
+        version_ms=version_ms, **options,
+    )  # fmt: skip
+    if not chosen:
+        return None
+    return recommendation_insight(
+        user_id=user_id, session_id=session_id, trigger_event_id=event_id, trigger_event_type=event_type,
+        trigger_product_id=product_id, occurred_at_ms=ts_ms, model_version_ms=version_ms, recommendations=chosen,
+        job_version=job_version,
+    )  # fmt: skip
+
+
+def recommendation_lines(rng: random.Random) -> list[str]:
+    """`option index`, the row's 9 fields (\\N = None), and the insight (emitted_at fixed) or \\N."""
+    lines = []
+    for index, options in enumerate(RECOMMENDATION_OPTIONS):
+        for row in random_triggers(rng, 300):
+            insight = python_recommendation(row, options, "v-golden")
+            if insight is not None:
+                insight["emitted_at"] = EMITTED_AT
+            lines.append(
+                "\t".join([str(index), *map(nullable, row), "\\N" if insight is None else dumps(insight)])
+            )
+    return lines
+
+
+def decay_lines(rng: random.Random) -> list[str]:
+    """`age_ms, half_life_ms, bits of math.pow(2.0, -age_ms / half_life_ms)`: pairs where Java's Math.pow or the
+    correctly rounded value may differ from this machine's C pow (300 whose exact value is within 0.001 ulp of a
+    midpoint between two doubles), and 2,000 ordinary ones."""
+    ordinary: list[tuple[int, int, float]] = []
+    hard: list[tuple[int, int, float]] = []
+    while len(hard) < 300 and len(ordinary) < 1_000_000:
+        half = rng.choice((rng.randint(1, 43_200), 240, 120, 60, 1_440)) * MINUTE
+        age = rng.choice((rng.randint(0, 3_600_000), rng.randint(0, 10**9), rng.randint(0, 300_000)))
+        value = math.pow(2.0, -age / half)
+        (hard if _near_midpoint(age, half, value) else ordinary).append((age, half, value))
+    return [f"{age}\t{half}\t{bits(value)}" for age, half, value in hard + ordinary[:2_000]]
+
+
+def _near_midpoint(age: int, half: int, value: float) -> bool:
+    """Whether the exact 2^y is within 0.001 ulp of the midpoint of two doubles: where pow implementations part."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as context:
+        context.prec = 50
+        y = Decimal(-age / half)
+        exact = (y * Decimal(2).ln()).exp()
+        ulp = Decimal(math.ulp(value))
+        offset = abs((exact - Decimal(value)) / ulp)
+    return offset > Decimal("0.499")
 
 
 if __name__ == "__main__":

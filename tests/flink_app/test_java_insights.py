@@ -1,9 +1,12 @@
 """The Java insight functions (dev.kappa.flink.insights) against the Python reference, run by Flink SQL.
 
-`session_insight` (and `recommendation_insights`) replaced Python UDFs whose rules stay in flink_app/rules as
-the documented reference. Here both see the same MANY random rows — identifiers of every allowed character
-(letters, digits and `_ . : @ | -`), amounts, currencies or none, order amounts in any order — and every
+`session_insight` and `recommendation_insights` replaced Python UDFs whose rules stay in flink_app/rules as the
+documented reference. Here both see the same MANY random rows — identifiers of every allowed character
+(letters, digits and `_ . : @ | -`), amounts, currencies or none, order amounts in any order; triggers with
+neighbors (ties, scores at min_support, the trigger product), cart histories (same-millisecond changes of every
+kind, abandoned carts, changes after the trigger), model ages from 0 to thousands of half lives — and every
 insight must be the same text byte for byte, `emitted_at` aside (the wall clock: only its format is checked).
+The settings and the job version reach the Java functions as the job's SQL passes them (string literals).
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ import pytest
 from flink_app.java_functions import register_java_functions
 from flink_app.rules.insights import session_insight
 from flink_app.rules.sessions import SessionAggregates
+from flink_app.settings import AnalyticsSettings, RecommendationSettings
 from flink_app.sql import string_literal
+from flink_app.sql.recommendations import RECOMMENDATION_INSIGHTS_FUNCTION, recommendation_options
+from tests.flink_app.java_insight_goldens import (
+    RECOMMENDATION_OPTIONS,
+    python_recommendation,
+    random_triggers,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.flink]
 
@@ -124,4 +134,52 @@ def test_session_insight_in_java_is_the_python_reference_byte_for_byte(
         for row in sessions
     ]
     assert len(java) == len(sessions)
+    assert sorted(map(without_emitted_at, java)) == sorted(map(without_emitted_at, python))
+
+
+@pytest.mark.parametrize(
+    "options", RECOMMENDATION_OPTIONS, ids=lambda o: f"top{o['top_k']}-min{o['min_support']}"
+)
+def test_recommendation_insights_in_java_are_the_python_references_byte_for_byte(
+    flink_environment, connector_jar, options
+) -> None:
+    from pyflink.table import DataTypes
+
+    # GIVEN 2,000 random triggers, each meeting a model version
+    rng = random.Random(options["top_k"])
+    triggers = random_triggers(rng, 2000)
+    t_env = table_environment(connector_jar)
+    string_columns = ("user_id", "session_id", "event_id", "event_type", "product_id")
+    columns = [
+        *[(name, DataTypes.STRING()) for name in string_columns],
+        ("ts_ms", DataTypes.BIGINT()),
+        ("cart_history", DataTypes.STRING()),
+        ("neighbors", DataTypes.STRING()),
+        ("version_ms", DataTypes.BIGINT()),
+    ]
+    table = t_env.from_elements(triggers, DataTypes.ROW([DataTypes.FIELD(n, t) for n, t in columns]))
+    t_env.create_temporary_view("random_triggers", table)
+    analytics = AnalyticsSettings(
+        abandon_after_minutes=options["abandon_after_ms"] // 60_000,
+        recommendation=RecommendationSettings(
+            top_k=options["top_k"],
+            min_support=options["min_support"],
+            half_life_minutes=options["half_life_ms"] // 60_000,
+        ),
+    )
+    # WHEN the Java table function writes their insights through Flink SQL, with the job's literal settings
+    names = ", ".join(f"t.`{name}`" for name, _ in columns)
+    java = collect(
+        t_env,
+        f"""SELECT r.`insight` FROM `random_triggers` AS t,
+LATERAL TABLE({RECOMMENDATION_INSIGHTS_FUNCTION}({recommendation_options(analytics, job_version=JOB_VERSION)},
+  {names})) AS r(`insight`)""",
+    )
+    # THEN they are the Python reference's insights (what the Python UDF wrote), emitted_at aside
+    python = [
+        orjson.dumps(insight).decode()
+        for insight in (python_recommendation(row, options, JOB_VERSION) for row in triggers)
+        if insight is not None
+    ]
+    assert len(python) > 500, "the random triggers must produce insights"
     assert sorted(map(without_emitted_at, java)) == sorted(map(without_emitted_at, python))
