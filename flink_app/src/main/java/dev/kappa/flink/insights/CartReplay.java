@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * The products in a shopper's cart at a trigger's time, replayed from the trigger's cart history as the Python
- * reference does ({@code RecommendationInsights} in flink_app/udfs.py before Java: {@code rules.lines
- * decode_cart_changes} / {@code sort_changes}, {@code rules.abandonment.CartAbandonment.add} / {@code
- * current_cart}, {@code rules.cart.Cart.apply}).
+ * reference does ({@code rules.recommendations.recommend_for_trigger}: {@code rules.lines decode_cart_changes} /
+ * {@code sort_changes}, {@code rules.abandonment.CartAbandonment.add} / {@code current_cart}, {@code
+ * rules.cart.Cart.apply}).
  *
  * <p>History: {@code at_ms,kind,event_id,session_id,product_id,quantity,price_cents,currency;...} (kind a / r /
  * p). Changes are replayed in (at_ms, purchase before add before remove, event_id) order up to the trigger's
@@ -49,7 +49,9 @@ final class CartReplay {
         List<Change> changes = decode(history);
         changes.sort((a, b) -> a.atMs != b.atMs
                 ? Long.compare(a.atMs, b.atMs)
-                : a.rank != b.rank ? Integer.compare(a.rank, b.rank) : InsightEnvelope.compareCodePoints(a.eventId, b.eventId));
+                : a.rank != b.rank
+                        ? Integer.compare(a.rank, b.rank)
+                        : InsightEnvelope.compareCodePoints(a.eventId, b.eventId));
         Map<String, long[]> items = new HashMap<>();
         Long lastChangeMs = null;
         for (Change change : changes) {

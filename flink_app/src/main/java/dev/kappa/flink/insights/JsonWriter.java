@@ -6,9 +6,10 @@ package dev.kappa.flink.insights;
  * {@link Long#toString}.
  *
  * <p>orjson escapes {@code "} and {@code \}, writes {@code \b \t \n \f \r} in their short form and every other
- * character below U+0020 as a backslash, u00 and two lowercase hex digits; everything else (U+007F, non-ASCII, {@code /}) is
- * written raw. A Java string is UTF-16 and the sink encodes it as UTF-8, so writing the characters is writing
- * orjson's UTF-8 bytes. (orjson refuses a lone surrogate; identifiers are ASCII per the event contract.)
+ * character below U+0020 as a backslash, u00 and two lowercase hex digits; everything else (U+007F, non-ASCII,
+ * {@code /}) is written raw. A Java string is UTF-16 and the sink encodes it as UTF-8, so writing the characters
+ * is writing orjson's UTF-8 bytes. (orjson refuses a lone surrogate; identifiers are ASCII per the event
+ * contract.)
  *
  * <p>The writer puts the commas: {@link #name} before a member's value, any value or {@code begin*} after it.
  */

@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * The {@code product_recommendation} insight of one trigger and model version, byte for byte what the Python
- * reference wrote ({@code RecommendationInsights} in flink_app/udfs.py before Java, over {@code
- * rules.recommendations} and {@code rules.insights.recommendation_insight}), or none.
+ * reference writes ({@code rules.recommendations.recommend_for_trigger} and {@code
+ * rules.insights.recommendation_insight}, what the UDF {@code udfs.RecommendationInsights} called before Java), or
+ * none.
  *
  * <p>The model's neighbors ({@code product_id,score;...}) decay by {@code 2^(-age / half_life)}, age = trigger
  * time - model version (at least 0); those at or above {@code min_support} that are not the trigger product are
@@ -94,7 +95,9 @@ public final class ProductRecommendationInsight {
         String recommendations = recommendations(candidates, trigger.productId, inCart);
         if (factors[1] != factors[0]) {
             List<Neighbor> alternative = candidates(neighbors, trigger.productId, factors[1]);
-            checkSame(recommendations, alternative.isEmpty() ? null : recommendations(alternative, trigger.productId, inCart));
+            checkSame(
+                    recommendations,
+                    alternative.isEmpty() ? null : recommendations(alternative, trigger.productId, inCart));
         }
         if (recommendations == null) {
             return null;

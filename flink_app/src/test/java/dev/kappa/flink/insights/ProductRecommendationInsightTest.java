@@ -49,7 +49,8 @@ class ProductRecommendationInsightTest {
             trigger.eventId = row[3];
             trigger.eventType = row[4];
             // THEN the same insight, or none when Python wrote none
-            assertEquals(Goldens.nullable(row[10]), rule.json(trigger, "v-golden", EMITTED_AT), () -> String.join(" ", row));
+            String json = rule.json(trigger, "v-golden", EMITTED_AT);
+            assertEquals(Goldens.nullable(row[10]), json, () -> String.join(" ", row));
             insights += row[10].equals("\\N") ? 0 : 1;
         }
         assertTrue(insights > 300, insights + " insights: the goldens must exercise the output");
