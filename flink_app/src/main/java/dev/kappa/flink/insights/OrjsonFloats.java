@@ -28,6 +28,7 @@ public final class OrjsonFloats {
     static final long FAST_LIMIT = 1_000_000_000_000_000L;
 
     private static final MathContext[] PRECISIONS = new MathContext[18];
+    private static final double[] POWERS_OF_TEN = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5};
 
     static {
         for (int digits = 1; digits <= 17; digits++) {
@@ -67,6 +68,20 @@ public final class OrjsonFloats {
         }
         if (digits < 0 || digits > 5) {
             throw new IllegalArgumentException("round to 0..5 decimals, got " + digits);
+        }
+        // Fast and exact: fl(value × 10^digits) is within half an ulp of the exact product (10^digits ≤ 10^5 is a
+        // double), so when it is more than an ulp away from the midpoints around its nearest integer r, the exact
+        // product's nearest integer is r too: no tie, and r × 10^-digits is Python's decimal.
+        if (Math.abs(value) < 1e9) {
+            double scaled = value * POWERS_OF_TEN[digits];
+            double nearest = Math.rint(scaled);
+            if (Math.abs(scaled - nearest) < 0.5 - Math.ulp(scaled)) {
+                long unscaled = (long) nearest;
+                if (unscaled == 0) {
+                    return isNegative(value) ? "-0.0" : "0.0";
+                }
+                return decimal(unscaled, digits);
+            }
         }
         BigDecimal rounded = new BigDecimal(value).setScale(digits, RoundingMode.HALF_EVEN);
         if (rounded.signum() == 0) {
