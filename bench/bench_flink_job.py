@@ -262,8 +262,8 @@ PARTS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("dedupe + on-time split (what every analysis reads)", "SELECT `event_id` FROM `on_time_events`", {}),
     ("+ session windows alone (no Python)", "SELECT `user_id` FROM `session_windows`", {}),
     (
-        "+ session windows + session_insight (Python)",
-        "SELECT session_insight(`user_id`, `session_id`, `started_at_ms`, `ended_at_ms`, `events`, `page_views`, "
+        "+ session windows + session_insight (Java)",
+        "SELECT session_insight('bench', `user_id`, `session_id`, `started_at_ms`, `ended_at_ms`, `events`, `page_views`, "
         "`product_views`, `searches`, `cart_adds`, `cart_value_cents`, `cart_currency`, `checkouts`, "
         "`order_amounts`) FROM `session_windows`",
         {},

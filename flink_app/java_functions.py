@@ -1,7 +1,8 @@
 """The job's Java functions: SQL name → class in the job's jar (sources in flink_app/src/main/java).
 
 Java is used where a Python UDF or plain SQL would cost the job most of its CPU: stateful per-key logic
-(process table functions) that replaces chains of SQL windows. The rules they implement are documented in
+(process table functions) that replaces chains of SQL windows, and the insight envelopes built once per session
+or recommendation trigger (a thread-mode Python call with its row conversion costs far more than the Java). The rules they implement are documented in
 `docs/flink-job.md` and unit-tested in flink_app/src/test/java (run by every Maven build of the jar).
 """
 
@@ -18,6 +19,10 @@ JAVA_FUNCTIONS: dict[str, str] = {
     "shopper_activity": "dev.kappa.flink.ShopperActivity",
     # Session summaries: flink_app/sql/sessions.py.
     "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
+    # The session_summary insight of each session (replaces the Python UDF udfs.SessionInsight).
+    "session_insight": "dev.kappa.flink.insights.SessionInsightFunction",
+    # The product_recommendation insights of a trigger and model version (replaces udfs.RecommendationInsights).
+    "recommendation_insights": "dev.kappa.flink.insights.RecommendationInsightsFunction",
 }
 """SQL function name → fully qualified class name."""
 

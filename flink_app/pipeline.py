@@ -29,11 +29,11 @@ def analytics_statements(settings: JobSettings, *, without: frozenset[str] = fro
     analytics = settings.analytics
     parts = {
         "metrics": metrics_statements(analytics),
-        "sessions": session_statements(analytics),
+        "sessions": session_statements(analytics, job_version=settings.job_version),
         "carts": cart_statements(analytics),
         "trending": trending_statements(analytics.trending),
         "conversion": conversion_statements(analytics),
-        "recommendations": recommendation_statements(analytics),
+        "recommendations": recommendation_statements(analytics, job_version=settings.job_version),
     }
     statements = event_statements()
     for name in ANALYSES:

@@ -2,7 +2,11 @@
 
 Each function owns its Flink counters in the `kinesisanalytics` metric group (the group Managed Flink
 exports to CloudWatch): `insights_<type>`, `late_events`, `duplicate_events`. Python only sees what SQL has
-reduced (one row per window, session, cart window, product slide or trigger).
+reduced (one row per window, cart window or product slide). The two most frequent insights, session_summary
+(one per session) and product_recommendation (one call per trigger and model version), are built in Java
+(`session_insight`, `recommendation_insights`: flink_app/java_functions.py), byte for byte what these adapters
+wrote from `flink_app.rules`, which stay their documented reference (tests/flink_app/test_java_insights.py runs
+both over random rows and compares).
 """
 
 from __future__ import annotations
@@ -18,15 +22,11 @@ from flink_app.rules.insights import (
     abandoned_cart_insight,
     conversion_drop_insight,
     metrics_insight,
-    recommendation_insight,
-    session_insight,
     to_json,
     trending_insight,
 )
-from flink_app.rules.lines import Neighbor, decode_cart_changes, decode_neighbors, sort_changes
+from flink_app.rules.lines import decode_cart_changes, sort_changes
 from flink_app.rules.metrics import FUNNEL_STEPS, WindowAggregates
-from flink_app.rules.recommendations import decay_factor, select_recommendations
-from flink_app.rules.sessions import SessionAggregates
 from flink_app.rules.trending import TrendingRule
 from flink_app.settings import JobSettings
 
@@ -93,18 +93,6 @@ class MetricsInsight:
         )
         self.emitted.inc()
         return to_json(metrics_insight(window, job_version=self.job_version))
-
-
-class SessionInsight:
-    def __init__(self, settings: JobSettings) -> None:
-        self.job_version = settings.job_version
-
-    def open(self, function_context: Any) -> None:
-        self.emitted = _counter(function_context, "insights_session_summary")
-
-    def eval(self, *args: Any) -> str:
-        self.emitted.inc()
-        return to_json(session_insight(SessionAggregates(*args), job_version=self.job_version))
 
 
 class AbandonedCartInsights:
@@ -235,68 +223,6 @@ class ConversionDropInsight:
         )
 
 
-class RecommendationInsights:
-    def __init__(self, settings: JobSettings) -> None:
-        rec = settings.analytics.recommendation
-        self.job_version = settings.job_version
-        self.top_k = rec.top_k
-        self.min_support = rec.min_support
-        self.half_life_ms = rec.half_life_minutes * 60_000
-        self.carts = CartAbandonment(abandon_after_ms=settings.analytics.abandon_after_minutes * 60_000)
-
-    def open(self, function_context: Any) -> None:
-        self.emitted = _counter(function_context, "insights_product_recommendation")
-
-    def eval(
-        self,
-        user_id: str,
-        session_id: str,
-        event_id: str,
-        event_type: str,
-        product_id: str,
-        ts_ms: int,
-        cart_history: str | None,
-        neighbors: str | None,
-        version_ms: int,
-    ) -> Any:
-        # The model version is as of `version_ms`; decaying every score by the same factor keeps the ranking
-        # and lets min_support apply at the trigger's time.
-        factor = decay_factor(max(ts_ms - version_ms, 0), self.half_life_ms)
-        candidates = [
-            Neighbor(n.product_id, n.score * factor)
-            for n in decode_neighbors(neighbors)
-            if n.score * factor >= self.min_support and n.product_id != product_id
-        ]
-        if not candidates:
-            return
-        in_cart: frozenset[str] = frozenset()
-        if cart_history:
-            state = self.carts.initialize()
-            for change in sort_changes(decode_cart_changes(cart_history)):
-                if change.at_ms <= ts_ms:
-                    self.carts.add(state, change)
-            in_cart = self.carts.current_cart(state, ts_ms).product_ids
-        chosen = select_recommendations(
-            candidates, trigger_product_id=product_id, in_cart=in_cart, top_k=self.top_k
-        )
-        if not chosen:
-            return
-        self.emitted.inc()
-        yield to_json(
-            recommendation_insight(
-                user_id=user_id,
-                session_id=session_id,
-                trigger_event_id=event_id,
-                trigger_event_type=event_type,
-                trigger_product_id=product_id,
-                occurred_at_ms=ts_ms,
-                model_version_ms=version_ms,
-                recommendations=chosen,
-                job_version=self.job_version,
-            )
-        )
-
-
 class LateEventRecord:
     def open(self, function_context: Any) -> None:
         self.late = _counter(function_context, "late_events")
@@ -361,13 +287,11 @@ def register_functions(t_env: TableEnvironment, settings: JobSettings) -> None:
     string, boolean = DataTypes.STRING(), DataTypes.BOOLEAN()
     functions = {
         "metrics_insight": scalar(MetricsInsight(settings), string),
-        "session_insight": scalar(SessionInsight(settings), string),
         "abandoned_cart_insights": table(AbandonedCartInsights(settings)),
         "is_trending": scalar(IsTrending(settings), boolean),
         "trending_insight": scalar(TrendingInsight(settings), string),
         "conversion_dropped": scalar(ConversionDropped(settings), boolean),
         "conversion_drop_insight": scalar(ConversionDropInsight(settings), string),
-        "recommendation_insights": table(RecommendationInsights(settings)),
         "late_event_record": scalar(LateEventRecord(), string),
         "duplicate_stats_record": scalar(DuplicateStatsRecord(), string),
     }

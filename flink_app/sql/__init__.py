@@ -43,6 +43,11 @@ def interval(milliseconds: int) -> str:
     return f"INTERVAL '{days} {hours:02d}:{mins:02d}:{secs:02d}.{millis:03d}' DAY TO SECOND(3)"
 
 
+def string_literal(value: str) -> str:
+    """An SQL character string literal (quotes doubled): `it's` → `'it''s'`."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def minutes(value: int) -> str:
     return interval(value * 60_000)
 

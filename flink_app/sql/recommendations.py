@@ -20,15 +20,17 @@ first view plus every cart add keeps Python's share small and still greets each 
 carries the shopper's recent cart changes (a RANGE frame per user in the `shopper_activity` PTF, see
 `flink_app/sql/carts.py`) and is joined with the model version of its
 update slice (an interval join on event time: deterministic whatever the arrival order, state bounded by the
-watermark; measured several times cheaper than an event-time temporal join on a versioned view). Python
-(`flink_app.rules.recommendations`) then drops what is in the cart and keeps the top K.
+watermark; measured several times cheaper than an event-time temporal join on a versioned view). The Java table
+function `recommendation_insights` (`dev.kappa.flink.insights.RecommendationInsightsFunction`) then drops what is
+in the cart and keeps the top K, byte for byte as the Python reference (`flink_app.rules.recommendations`, the
+cart replay of `rules.abandonment`) would; its settings and the job version are SQL literals.
 """
 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings, RecommendationSettings
-from flink_app.sql import Insert, Statements, View, minutes
+from flink_app.sql import Insert, Statements, View, minutes, string_literal
 from flink_app.sql.carts import CART_WINDOWS, SHOPPER_ACTIVITY
 from flink_app.sql.events import ON_TIME_EVENTS
 
@@ -37,6 +39,8 @@ AFFINITY_MODEL = "affinity_model"
 AFFINITY_MODEL_FUNCTION = "affinity_versions"
 """The Java process table function (flink_app/java_functions.py) that builds the view `affinity_model`."""
 RECOMMENDATION_TRIGGERS = "recommendation_triggers"
+RECOMMENDATION_INSIGHTS_FUNCTION = "recommendation_insights"
+"""The Java table function (flink_app/java_functions.py) that writes the insights of a trigger and model version."""
 
 _ITEMS = "(`product_id`, `quantity`, `price`)"
 
@@ -63,7 +67,17 @@ FROM {AFFINITY_MODEL_FUNCTION}(input => TABLE `{AFFINITY_PAIRS}` PARTITION BY `a
   candidates => {candidate_count(rec.top_k)})"""
 
 
-def recommendation_statements(analytics: AnalyticsSettings) -> Statements:
+def recommendation_options(analytics: AnalyticsSettings, *, job_version: str) -> str:
+    """The settings arguments of `recommendation_insights`, as SQL literals: job_version, top_k, min_support
+    (the DOUBLE Python's float is: repr reads back to the same double), half_life_ms, abandon_after_ms."""
+    rec = analytics.recommendation
+    return (
+        f"{string_literal(job_version)}, {rec.top_k}, CAST({float(rec.min_support)!r} AS DOUBLE), "
+        f"CAST({rec.half_life_minutes * 60_000} AS BIGINT), CAST({analytics.abandon_after_minutes * 60_000} AS BIGINT)"
+    )
+
+
+def recommendation_statements(analytics: AnalyticsSettings, *, job_version: str) -> Statements:
     rec = analytics.recommendation
     after_ms = analytics.abandon_after_minutes * 60_000
     branches = []
@@ -106,7 +120,8 @@ WHERE `kind` = 'trigger'""",
 FROM `{RECOMMENDATION_TRIGGERS}` AS t
 JOIN `{AFFINITY_MODEL}` AS m ON t.`product_id` = m.`product_id`
   AND t.`ts` > m.`version_time` AND t.`ts` <= m.`version_time` + {minutes(rec.update_minutes)},
-LATERAL TABLE(recommendation_insights(t.`user_id`, t.`session_id`, t.`event_id`, t.`event_type`, t.`product_id`,
-  t.`ts_ms`, t.`cart_history`, m.`neighbors`, m.`version_ms`)) AS r(`insight`)""",
+LATERAL TABLE({RECOMMENDATION_INSIGHTS_FUNCTION}({recommendation_options(analytics, job_version=job_version)},
+  t.`user_id`, t.`session_id`, t.`event_id`, t.`event_type`, t.`product_id`, t.`ts_ms`, t.`cart_history`,
+  m.`neighbors`, m.`version_ms`)) AS r(`insight`)""",
     )
     return Statements(tuple(views), (insert,))

@@ -1,4 +1,4 @@
-"""`session_summary`: the sessions of each (user_id, session_id) with the configured gap, one Python call per
+"""`session_summary`: the sessions of each (user_id, session_id) with the configured gap, one Java call per
 session.
 
 The sessions come from the Java process table function `session_summaries`
@@ -7,20 +7,24 @@ their aggregates, with Flink's session window semantics (events within the gap, 
 emitted when the watermark passes its last event + gap). It replaced Flink SQL's group-window SESSION
 (`GROUP BY user_id, session_id, SESSION(ts, gap)`), whose merging window set and per-event timer changes cost
 most of this analysis's CPU (issue 15, docs/flink-job.md). The function emits the columns that window's
-aggregates had, so `session_insight` and its output are unchanged.
+aggregates had. `session_insight` is the Java scalar function `dev.kappa.flink.insights.SessionInsightFunction`
+(flink_app/java_functions.py), byte for byte the Python reference `flink_app.rules.insights.session_insight`; the
+job version is its first argument, an SQL string literal.
 """
 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings
-from flink_app.sql import Insert, Statements, View
+from flink_app.sql import Insert, Statements, View, string_literal
 from flink_app.sql.events import ON_TIME_EVENTS
 
 SESSION_EVENTS = "session_events"
 SESSION_WINDOWS = "session_windows"
 SESSION_SUMMARIES_FUNCTION = "session_summaries"
 """SQL name of the Java function (flink_app/java_functions.py)."""
+SESSION_INSIGHT_FUNCTION = "session_insight"
+"""SQL name of the Java function that writes the insight (flink_app/java_functions.py)."""
 
 _SESSION_COLUMNS = (
     "`started_at_ms`, `ended_at_ms`, `events`, `page_views`, `product_views`, `searches`, `cart_adds`, "
@@ -28,7 +32,7 @@ _SESSION_COLUMNS = (
 )
 
 
-def session_statements(analytics: AnalyticsSettings) -> Statements:
+def session_statements(analytics: AnalyticsSettings, *, job_version: str) -> Statements:
     # Only what the function reads: every column of the table argument is converted for each call.
     events = View(
         SESSION_EVENTS,
@@ -46,7 +50,7 @@ FROM {SESSION_SUMMARIES_FUNCTION}(
     )
     insert = Insert(
         INSIGHTS_TABLE,
-        f"""SELECT session_insight(`user_id`, `session_id`, {_SESSION_COLUMNS})
+        f"""SELECT {SESSION_INSIGHT_FUNCTION}({string_literal(job_version)}, `user_id`, `session_id`, {_SESSION_COLUMNS})
 FROM `{SESSION_WINDOWS}`""",
     )
     return Statements((events, windows), (insert,))

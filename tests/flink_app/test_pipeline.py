@@ -27,7 +27,7 @@ INSIGHT_FUNCTIONS = frozenset(
         "recommendation_insights",
     }
 )
-"""The UDFs that build each analysis's insights (flink_app/udfs.py)."""
+"""The functions that build each analysis's insights (Python: flink_app/udfs.py; Java: flink_app/java_functions.py)."""
 
 
 def insight_functions(statements) -> set[str]:

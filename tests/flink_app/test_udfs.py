@@ -16,7 +16,6 @@ from flink_app.udfs import (
     DuplicateStatsRecord,
     LateEventRecord,
     MetricsInsight,
-    RecommendationInsights,
 )
 
 T0 = 1_767_225_600_000
@@ -92,20 +91,6 @@ def test_abandoned_cart_function_emits_one_row_per_abandoned_cart(settings) -> N
     assert json.loads(rows[0])["payload"]["items"][0]["product_id"] == "p-1"
     assert context.counts[f"{METRIC_GROUP}.insights_cart_abandoned"] == 1
     assert list(function.eval("u-1", CartChange(T0, "purchase", "e3", "s1").encode())) == []
-
-
-def test_recommendations_leave_out_the_cart_and_fade_with_the_model_age(settings) -> None:
-    context = FakeContext()
-    function = opened(RecommendationInsights(settings), context)
-    history = CartChange(T0 - MINUTE, "add", "e0", "s1", "p-b", 1, 100, "EUR").encode()
-    neighbors = "p-b,9.0;p-c,4.0;p-d,2.0;p-e,1.5"
-    rows = list(function.eval("u-1", "s1", "e1", "product_view", "p-a", T0, history, neighbors, T0))
-    assert [r["product_id"] for r in json.loads(rows[0])["payload"]["recommendations"]] == ["p-c", "p-d"]
-    # Six hours (the default half-life) after the model version, scores have halved: 1.5 → 0.75 < min_support.
-    later = T0 + 360 * MINUTE
-    rows = list(function.eval("u-1", "s1", "e2", "product_view", "p-a", later, None, "p-e,1.5", T0))
-    assert rows == []
-    assert context.counts[f"{METRIC_GROUP}.insights_product_recommendation"] == 1
 
 
 def test_late_and_duplicate_counters() -> None:

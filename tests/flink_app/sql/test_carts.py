@@ -47,7 +47,7 @@ def test_product_views_go_in_only_when_first_views_trigger() -> None:
 def test_cart_windows_and_triggers_are_the_ptf_rows_of_each_kind_on_its_rowtime() -> None:
     settings = analytics()
     windows = views(cart_statements(settings))[CART_WINDOWS]
-    triggers = views(recommendation_statements(settings))[RECOMMENDATION_TRIGGERS]
+    triggers = views(recommendation_statements(settings, job_version="v1"))[RECOMMENDATION_TRIGGERS]
     assert "`rowtime` AS `window_time`" in windows
     assert "`kind` = 'window'" in windows
     assert "`rowtime` AS `ts`" in triggers
