@@ -247,6 +247,10 @@ def _quote(value: str) -> str:
 
 
 def create_source(t_env: TableEnvironment, settings: JobSettings) -> str:
+    """The raw events table, and the Java function(s) its computed columns call (`epoch_millis`)."""
+    from flink_app.java_functions import register_source_functions
+
+    register_source_functions(t_env)
     t_env.execute_sql(source_ddl(settings))
     return SOURCE_TABLE
 

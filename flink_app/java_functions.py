@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-JAVA_FUNCTIONS: dict[str, str] = {
+SOURCE_FUNCTIONS: dict[str, str] = {
     # The source's event time from `occurred_at`: flink_app/connectors.py (EPOCH_MILLIS_FUNCTION).
     "epoch_millis": "dev.kappa.flink.time.EpochMillis",
+}
+"""The functions the source table's computed columns call: `create_source` registers them with the table."""
+
+JAVA_FUNCTIONS: dict[str, str] = {
     # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
     # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
@@ -28,7 +32,16 @@ JAVA_FUNCTIONS: dict[str, str] = {
 
 
 def register_java_functions(t_env: Any) -> None:
-    """Register every Java function as a temporary system function (the jar is on `pipeline.jars` locally and
-    is the run options' `jarfile` on Managed Flink)."""
-    for name, class_name in JAVA_FUNCTIONS.items():
+    """Register the analyses' Java functions as temporary system functions (the jar is on `pipeline.jars`
+    locally and is the run options' `jarfile` on Managed Flink)."""
+    _register(t_env, JAVA_FUNCTIONS)
+
+
+def register_source_functions(t_env: Any) -> None:
+    """Register the functions of the source table's computed columns (before its DDL, which calls them)."""
+    _register(t_env, SOURCE_FUNCTIONS)
+
+
+def _register(t_env: Any, functions: dict[str, str]) -> None:
+    for name, class_name in functions.items():
         t_env.create_java_temporary_system_function(name, class_name)

@@ -148,10 +148,10 @@ def build_job(t_env, settings: JobSettings, *, without: frozenset[str] = frozens
     from flink_app.pipeline import analytics_statements
     from flink_app.udfs import register_functions
 
-    register_functions(t_env, settings)
-    register_java_functions(t_env)  # before the source: its event time is a Java function (epoch_millis)
     create_source(t_env, settings)
     create_sinks(t_env, settings)
+    register_functions(t_env, settings)
+    register_java_functions(t_env)
     statements = analytics_statements(settings, without=without)
     for view in statements.views:
         t_env.create_temporary_view(view.name, t_env.sql_query(view.query))

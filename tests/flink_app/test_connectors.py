@@ -17,7 +17,7 @@ from flink_app.connectors import (
     insights_sink_ddl,
     source_ddl,
 )
-from flink_app.java_functions import JAVA_FUNCTIONS
+from flink_app.java_functions import SOURCE_FUNCTIONS
 from flink_app.settings import DiagnosticsSettings, settings_from_properties
 from flink_app.sql import Insert
 
@@ -116,7 +116,7 @@ def test_event_time_is_the_java_function_of_occurred_at() -> None:
     ddl = source_ddl(kinesis_settings())
     assert f"`ts_ms` AS {EPOCH_MILLIS_FUNCTION}(`occurred_at`)," in ddl
     assert f"`ts` AS TO_TIMESTAMP_LTZ({EPOCH_MILLIS_FUNCTION}(`occurred_at`), 3)," in ddl
-    assert JAVA_FUNCTIONS[EPOCH_MILLIS_FUNCTION] == "dev.kappa.flink.time.EpochMillis"
+    assert SOURCE_FUNCTIONS[EPOCH_MILLIS_FUNCTION] == "dev.kappa.flink.time.EpochMillis"
 
 
 MSK = "b-1.kappa.abc123.kafka.eu-west-1.amazonaws.com:9098"

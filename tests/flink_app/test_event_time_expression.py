@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from flink_app.connectors import EPOCH_MILLIS_FUNCTION
-from flink_app.java_functions import register_java_functions
+from flink_app.java_functions import register_source_functions
 
 pytestmark = [pytest.mark.slow, pytest.mark.flink]
 
@@ -50,11 +50,11 @@ def test_python_reading_of_the_cases_is_the_expected_instant() -> None:
 def test_flink_reads_every_case_as_python_does(flink_environment, connector_jar) -> None:
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    # GIVEN the cases as a table and the job's Java functions
+    # GIVEN the cases as a table and the source's Java function
     t_env = TableEnvironment.create(EnvironmentSettings.in_batch_mode())
     t_env.get_config().set("table.local-time-zone", "UTC")
     t_env.get_config().set("pipeline.jars", connector_jar.as_uri())
-    register_java_functions(t_env)
+    register_source_functions(t_env)
     rows = ", ".join(f"('{text}')" for text in TIMESTAMPS)
     t_env.create_temporary_view(
         "cases", t_env.sql_query(f"SELECT * FROM (VALUES {rows}) AS t (`occurred_at`)")
