@@ -25,13 +25,13 @@ GB = Decimal(2**30)
 KIB = 1024
 MIB = Decimal(2**20)
 
-DEFAULT_EVENTS_PER_KPU = 6_000
+DEFAULT_EVENTS_PER_KPU = 10_000
 """Events/s one KPU (1 vCPU) sustains for our job, deliberately conservative.
 
-Measured locally (docs/benchmarks.md, *Issue 15*, run 8): the whole job costs 98 µs of CPU per event over the
-2M-event benchmark log and 106 µs over its second half alone, i.e. ~9,400-10,200 events/s per fully busy vCPU.
+Measured locally (docs/benchmarks.md, *Issue 15*, run 9): the whole job costs 63 µs of CPU per event over the
+2M-event benchmark log and 57 µs over its second half alone, i.e. ~15,900-17,500 events/s per fully busy vCPU.
 On Managed Flink a KPU also reads the log, checkpoints to S3 and should keep headroom for catch-up after an
-outage, so we plan for about two thirds of the second half's figure (1,000,000 / 106 × 2/3 ≈ 6,300, rounded
+outage, so we plan for about two thirds of the whole run's figure (1,000,000 / 63 × 2/3 ≈ 10,600, rounded
 down). Measure your job (`make bench`, or the Flink dashboard's busy time on a load test) and pass
 `--events-per-kpu`.
 """

@@ -134,8 +134,8 @@ def test_the_raw_stream_is_sized_for_the_peak_and_both_modes_are_priced(us_east_
     # × 2 consumers × $0.04 = 2,005.00 out
     assert raw.on_demand_cost == Decimal("4039.20")
     assert raw.recommended_mode == "provisioned"
-    # ⌈20,000 ÷ 6,000⌉ = 4 KPUs, billed 5
-    assert (plan.capacity.flink_kpus, plan.capacity.flink_billed_kpus) == (4, 5)
+    # ⌈20,000 ÷ 10,000⌉ = 2 KPUs, billed 3
+    assert (plan.capacity.flink_kpus, plan.capacity.flink_billed_kpus) == (2, 3)
 
 
 def test_on_demand_is_recommended_when_it_is_cheaper(us_east_1: PriceBook) -> None:
