@@ -1,5 +1,6 @@
 package dev.kappa.flink.insights;
 
+import dev.kappa.flink.CodePoints;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -51,7 +52,7 @@ final class CartReplay {
                 ? Long.compare(a.atMs, b.atMs)
                 : a.rank != b.rank
                         ? Integer.compare(a.rank, b.rank)
-                        : InsightEnvelope.compareCodePoints(a.eventId, b.eventId));
+                        : CodePoints.compare(a.eventId, b.eventId));
         Map<String, long[]> items = new HashMap<>();
         Long lastChangeMs = null;
         for (Change change : changes) {

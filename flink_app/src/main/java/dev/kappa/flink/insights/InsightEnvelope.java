@@ -33,22 +33,6 @@ final class InsightEnvelope {
         return json.endObject().toString();
     }
 
-    /** Python's {@code str < str}: by code point (String.compareTo compares UTF-16 units). */
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Boolean.compare(i < a.length(), j < b.length());
-    }
-
     /** Python's {@code text.split(separator)}: every field, empty ones included. */
     static String[] split(String text, char separator) {
         int count = 1;

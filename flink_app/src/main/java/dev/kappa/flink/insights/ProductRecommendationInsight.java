@@ -1,5 +1,6 @@
 package dev.kappa.flink.insights;
 
+import dev.kappa.flink.CodePoints;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,7 +32,7 @@ public final class ProductRecommendationInsight {
 
     private static final Comparator<Neighbor> BEST_FIRST = (a, b) -> a.score > b.score
             ? -1
-            : a.score < b.score ? 1 : InsightEnvelope.compareCodePoints(a.productId, b.productId);
+            : a.score < b.score ? 1 : CodePoints.compare(a.productId, b.productId);
 
     private final int topK;
     private final double minSupport;

@@ -1,5 +1,6 @@
 package dev.kappa.flink.insights;
 
+import dev.kappa.flink.CodePoints;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -87,7 +88,7 @@ public final class SessionSummaryInsight {
      * not exactly {@code currency,cents} fails, as Python's unpacking does.
      */
     static Map<String, long[]> orderTotals(String orderAmounts) {
-        Map<String, long[]> totals = new TreeMap<>(InsightEnvelope::compareCodePoints);
+        Map<String, long[]> totals = new TreeMap<>(CodePoints::compare);
         if (orderAmounts == null || orderAmounts.isEmpty()) {
             return totals;
         }

@@ -1,5 +1,7 @@
 package dev.kappa.flink.sessions;
 
+import dev.kappa.flink.CodePoints;
+
 /**
  * One open session of a (user_id, session_id): its window and the aggregates `session_insight` reads.
  *
@@ -149,22 +151,7 @@ public class Session {
         if (candidate == null) {
             return current;
         }
-        return compareCodePoints(candidate, current) > 0 ? candidate : current;
-    }
-
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int x = a.codePointAt(i);
-            int y = b.codePointAt(j);
-            if (x != y) {
-                return Integer.compare(x, y);
-            }
-            i += Character.charCount(x);
-            j += Character.charCount(y);
-        }
-        return Boolean.compare(i < a.length(), j < b.length());
+        return CodePoints.compare(candidate, current) > 0 ? candidate : current;
     }
 
     /**
