@@ -14,9 +14,10 @@ see docs/flink-job.md):
    the version built at the end of update slice k serves triggers in slice k+1.
 
 Triggers are add_to_cart events and the first product view of each session (in event time). Every further
-view would be a trigger too in an ideal world, but views are half of all events: each would cross two more
-keyed operators and one Python call, which measured as the most expensive path of the job; a session's
-first view plus every cart add keeps Python's share small and still greets each shopper. Each trigger
+view would be a trigger too in an ideal world, but views are half of all events: each would cross the
+interval join and an insight function call (a Python call when this was decided, where it measured as the most
+expensive path of the job; Java now), and a recommendation per view is more than shoppers need; a session's
+first view plus every cart add still greets each shopper. Each trigger
 carries the shopper's recent cart changes (a RANGE frame per user in the `shopper_activity` PTF, see
 `flink_app/sql/carts.py`) and is joined with the model version of its
 update slice (an interval join on event time: deterministic whatever the arrival order, state bounded by the
