@@ -66,3 +66,17 @@ def total_end_offset(bootstrap_servers: str, topic: str) -> int:
         )
     finally:
         consumer.close()
+
+
+def commit_end_offsets(bootstrap_servers: str, group_id: str, topic: str) -> None:
+    """Commit, synchronously, `group_id`'s offsets at `topic`'s current end offsets (every partition)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": group_id})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        offsets = [
+            TopicPartition(topic, p, consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1])
+            for p in sorted(partitions)
+        ]
+        consumer.commit(offsets=offsets, asynchronous=False)
+    finally:
+        consumer.close()
