@@ -47,9 +47,11 @@ def cart_change_line_sql() -> str:
     COALESCE(`product_currency`, `order_currency`, ''))"""
 
 
-def shopper_activity_views(analytics: AnalyticsSettings) -> tuple[View, View]:
+def shopper_activity_views(analytics: AnalyticsSettings, *, state_ttl_minutes: int) -> tuple[View, View]:
     """The `shopper_activity` Java PTF (dev.kappa.flink.ShopperActivity) over each shopper's cart changes
-    (and product views when views trigger recommendations): cart windows and recommendation triggers."""
+    (and product views when views trigger recommendations): cart windows and recommendation triggers.
+    `state_ttl_minutes` is the job's `table.exec.state.ttl` (`job.dedupe.ttl_minutes`): how long, in processing
+    time, a viewed session stays marked after its last view (as the first-view OVER window's state did)."""
     rec = analytics.recommendation
     event_types = ["add_to_cart", "remove_from_cart", "purchase"]
     if rec.view_triggers == "first_in_session":
@@ -68,12 +70,13 @@ WHERE `event_type` IN ({listed})""",
   input => TABLE `{SHOPPER_INPUTS}` PARTITION BY `user_id`,
   on_time => DESCRIPTOR(`ts`),
   abandon_after_ms => CAST({analytics.abandon_after_minutes * 60_000} AS BIGINT),
-  cart_history_ms => CAST({rec.cart_history_minutes * 60_000} AS BIGINT))""",
+  cart_history_ms => CAST({rec.cart_history_minutes * 60_000} AS BIGINT),
+  viewed_ttl_ms => CAST({state_ttl_minutes * 60_000} AS BIGINT))""",
     )
     return inputs, activity
 
 
-def cart_statements(analytics: AnalyticsSettings) -> Statements:
+def cart_statements(analytics: AnalyticsSettings, *, state_ttl_minutes: int) -> Statements:
     windows = View(
         CART_WINDOWS,
         f"""SELECT `user_id`, `rowtime` AS `window_time`, `last_change_ms`, `changes`, `carted`, `last_add_ms`,
@@ -87,4 +90,6 @@ WHERE `kind` = 'window'""",
 LATERAL TABLE(abandoned_cart_insights(w.`user_id`, w.`changes`)) AS a(`insight`)
 WHERE w.`last_add_ms` IS NOT NULL AND (w.`last_purchase_ms` IS NULL OR w.`last_add_ms` >= w.`last_purchase_ms`)""",
     )
-    return Statements((*shopper_activity_views(analytics), windows), (insert,))
+    return Statements(
+        (*shopper_activity_views(analytics, state_ttl_minutes=state_ttl_minutes), windows), (insert,)
+    )

@@ -23,30 +23,37 @@ def views(statements) -> dict[str, str]:
     return {view.name: view.query for view in statements.views}
 
 
-def test_the_ptf_gets_the_gap_and_the_history_in_milliseconds() -> None:
-    # GIVEN abandon after 45 minutes and 2 hours of cart history
+def test_the_ptf_gets_the_gap_the_history_and_the_state_ttl_in_milliseconds() -> None:
+    # GIVEN abandon after 45 minutes, 2 hours of cart history and a state TTL of 90 minutes
     settings = analytics(**{"abandonment.after_minutes": "45", "recommendation.cart_history_minutes": "120"})
     # WHEN the cart statements are built
-    query = views(cart_statements(settings))[SHOPPER_ACTIVITY]
-    # THEN the PTF call partitions by shopper on event time and passes both in ms
+    query = views(cart_statements(settings, state_ttl_minutes=90))[SHOPPER_ACTIVITY]
+    # THEN the PTF call partitions by shopper on event time and passes all three in ms
     assert "shopper_activity(" in query
     assert f"TABLE `{SHOPPER_INPUTS}` PARTITION BY `user_id`" in query
     assert "on_time => DESCRIPTOR(`ts`)" in query
     assert "abandon_after_ms => CAST(2700000 AS BIGINT)" in query
     assert "cart_history_ms => CAST(7200000 AS BIGINT)" in query
+    assert "viewed_ttl_ms => CAST(5400000 AS BIGINT)" in query
     assert JAVA_FUNCTIONS["shopper_activity"] == "dev.kappa.flink.ShopperActivity"
 
 
 def test_product_views_go_in_only_when_first_views_trigger() -> None:
-    with_views = views(cart_statements(analytics(**{"recommendation.view_triggers": "first_in_session"})))
-    without = views(cart_statements(analytics(**{"recommendation.view_triggers": "none"})))
+    with_views = views(
+        cart_statements(
+            analytics(**{"recommendation.view_triggers": "first_in_session"}), state_ttl_minutes=60
+        )
+    )
+    without = views(
+        cart_statements(analytics(**{"recommendation.view_triggers": "none"}), state_ttl_minutes=60)
+    )
     assert "'product_view'" in with_views[SHOPPER_INPUTS].split("WHERE")[-1]
     assert "'product_view'" not in without[SHOPPER_INPUTS].split("WHERE")[-1]
 
 
 def test_cart_windows_and_triggers_are_the_ptf_rows_of_each_kind_on_its_rowtime() -> None:
     settings = analytics()
-    windows = views(cart_statements(settings))[CART_WINDOWS]
+    windows = views(cart_statements(settings, state_ttl_minutes=60))[CART_WINDOWS]
     triggers = views(recommendation_statements(settings, job_version="v1"))[RECOMMENDATION_TRIGGERS]
     assert "`rowtime` AS `window_time`" in windows
     assert "`kind` = 'window'" in windows

@@ -38,10 +38,13 @@ import org.apache.flink.types.Row;
  * value state would be read, converted and compared by the PTF runtime on every call). The two arguments,
  * which onTimer needs and does not receive, are constants of the SQL call: {@link #specialize} copies them
  * into the function when the job is planned. The windows, the rows waiting for the watermark and the history
- * are cleared by event time as Flink's operators cleared theirs (no TTL); the viewed sessions expire after the
- * job's state TTL ({@code table.exec.state.ttl}, processing time, refreshed by every view) as the first-view
- * OVER window's count did. A view of a session already seen is not buffered: it cannot be the session's first
- * (that one is at or behind the watermark, this one ahead of it); it only refreshes the session's TTL.
+ * are cleared by event time as Flink's operators cleared theirs (no TTL); the viewed sessions expire after
+ * {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}: processing time, refreshed by every view) as the
+ * first-view OVER window's count did under that TTL. The expiry is applied by {@link ViewedSessionExpiry} on
+ * read, not by a state TTL (whose incremental cleanup on the heap backend copied whole maps on every access);
+ * a named event-time timer {@value #VIEWED_CLEANUP} about a TTL after a session's first view removes the expired
+ * entries. A view of a session already seen is not buffered: it cannot be the session's first (that one is at
+ * or behind the watermark, this one ahead of it); it only refreshes the session's mark.
  */
 @DataTypeHint(
         "ROW<kind STRING, session_id STRING, event_id STRING, event_type STRING, product_id STRING, "
@@ -55,6 +58,10 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
 
     private static final String ABANDON_AFTER_MS = "abandon_after_ms";
     private static final String CART_HISTORY_MS = "cart_history_ms";
+    private static final String VIEWED_TTL_MS = "viewed_ttl_ms";
+
+    /** The named timer that removes the expired viewed sessions (every other timer is unnamed). */
+    public static final String VIEWED_CLEANUP = "viewed_sessions_cleanup";
 
     /**
      * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
@@ -65,12 +72,17 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
 
     private Long cartHistoryMs;
 
+    private Long viewedTtlMs;
+
+    private transient ViewedSessionExpiry expiry;
+
     /** A copy of this function holding the call's literal arguments (the planner calls it for the runtime). */
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
         ShopperActivity specialized = new ShopperActivity();
         specialized.abandonAfterMs = literal(context, ABANDON_AFTER_MS);
         specialized.cartHistoryMs = literal(context, CART_HISTORY_MS);
+        specialized.viewedTtlMs = literal(context, VIEWED_TTL_MS);
         return specialized;
     }
 
@@ -93,19 +105,23 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             @StateHint(ttl = "0") ListView<CartWindow> windows,
             @StateHint(ttl = "0") ListView<ShopperEvent> pending,
             @StateHint(ttl = "0") ListView<CartLine> history,
-            @StateHint MapView<String, Boolean> viewedSessions,
+            @StateHint(ttl = "0") MapView<String, Long> viewedSessions,
             @ArgumentHint({ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}) Row input,
             @ArgumentHint(name = ABANDON_AFTER_MS) Long abandonAfterMs,
-            @ArgumentHint(name = CART_HISTORY_MS) Long cartHistoryMs)
+            @ArgumentHint(name = CART_HISTORY_MS) Long cartHistoryMs,
+            @ArgumentHint(name = VIEWED_TTL_MS) Long viewedTtlMs)
             throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long watermark = watermark(time);
         long at = time.time();
         String eventType = input.getFieldAs("event_type");
         String sessionId = input.getFieldAs("session_id");
-        if (!CartChange.isCartChange(eventType) && viewedSessions.contains(sessionId)) {
-            viewedSessions.put(sessionId, Boolean.TRUE); // refreshes the TTL, as every view did
-            return;
+        if (!CartChange.isCartChange(eventType)) {
+            long nowMs = System.currentTimeMillis(); // processing time, the TTL's clock
+            if (expiry().marked(viewedSessions.get(sessionId), nowMs)) {
+                viewedSessions.put(sessionId, nowMs); // refreshes the mark, as every view refreshed the TTL
+                return;
+            }
         }
         String productId = input.getFieldAs("product_id");
         String line = input.getFieldAs("line");
@@ -130,13 +146,17 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             ListView<CartWindow> windows,
             ListView<ShopperEvent> pending,
             ListView<CartLine> history,
-            MapView<String, Boolean> viewedSessions)
+            MapView<String, Long> viewedSessions)
             throws Exception {
-        if (cartHistoryMs == null || abandonAfterMs == null) {
+        if (cartHistoryMs == null || abandonAfterMs == null || viewedTtlMs == null) {
             throw new IllegalStateException(
                     "shopper_activity has no arguments in onTimer: it runs only as specialized by the planner");
         }
         TimeContext<Long> time = ctx.timeContext(Long.class);
+        if (VIEWED_CLEANUP.equals(ctx.currentTimer())) {
+            removeExpiredViews(time, viewedSessions);
+            return;
+        }
         long now = time.time();
         RecommendationTriggers triggers = new RecommendationTriggers(cartHistoryMs);
         List<ShopperEvent> waiting = copy(pending.get());
@@ -149,8 +169,12 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                         lines,
                         now,
                         sessionId -> {
-                            boolean first = !viewedSessions.contains(sessionId);
-                            viewedSessions.put(sessionId, Boolean.TRUE); // every view refreshes the TTL
+                            long nowMs = System.currentTimeMillis();
+                            boolean first = !expiry().marked(viewedSessions.get(sessionId), nowMs);
+                            viewedSessions.put(sessionId, nowMs); // every view refreshes the mark
+                            if (first) {
+                                scheduleViewCleanup(time);
+                            }
                             return first;
                         });
         if (waiting.size() != waitingBefore) {
@@ -178,6 +202,35 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         Long expiry = triggers.nextExpiry(lines);
         if (expiry != null) {
             time.registerOnTime(expiry);
+        }
+    }
+
+    private ViewedSessionExpiry expiry() {
+        if (expiry == null) {
+            if (viewedTtlMs == null) {
+                throw new IllegalStateException(
+                        "shopper_activity has no viewed_ttl_ms: it runs only as specialized by the planner");
+            }
+            expiry = new ViewedSessionExpiry(viewedTtlMs);
+        }
+        return expiry;
+    }
+
+    /** (Re)sets the cleanup timer a TTL after now or the watermark, whichever is later (none without a TTL). */
+    private void scheduleViewCleanup(TimeContext<Long> time) {
+        Long cleanup = expiry().cleanupAfter(Math.max(time.time(), watermark(time)));
+        if (cleanup != null) {
+            time.registerOnTime(VIEWED_CLEANUP, cleanup);
+        }
+    }
+
+    /** Removes the expired viewed sessions; while some stay marked, another cleanup follows a TTL later. */
+    private void removeExpiredViews(TimeContext<Long> time, MapView<String, Long> viewedSessions) throws Exception {
+        for (String sessionId : expiry().expired(viewedSessions.entries(), System.currentTimeMillis())) {
+            viewedSessions.remove(sessionId);
+        }
+        if (!viewedSessions.isEmpty()) {
+            scheduleViewCleanup(time);
         }
     }
 
