@@ -30,7 +30,7 @@ def analytics_statements(settings: JobSettings, *, without: frozenset[str] = fro
     parts = {
         "metrics": metrics_statements(analytics),
         "sessions": session_statements(analytics, job_version=settings.job_version),
-        "carts": cart_statements(analytics),
+        "carts": cart_statements(analytics, job_version=settings.job_version),
         "trending": trending_statements(analytics.trending),
         "conversion": conversion_statements(analytics),
         "recommendations": recommendation_statements(analytics, job_version=settings.job_version),
