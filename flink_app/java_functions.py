@@ -1,8 +1,9 @@
 """The job's Java functions: SQL name → class in the job's jar (sources in flink_app/src/main/java).
 
 Java is used where a Python UDF or plain SQL would cost the job most of its CPU: stateful per-key logic
-(process table functions) that replaces chains of SQL windows, and the insight envelopes built once per session
-or recommendation trigger (a thread-mode Python call with its row conversion costs far more than the Java). The rules they implement are documented in
+(process table functions) that replaces chains of SQL windows, and the insight envelopes built once per session,
+recommendation trigger or cart window (a thread-mode Python call with its row conversion costs far more than the
+Java). The rules they implement are documented in
 `docs/flink-job.md` and unit-tested in flink_app/src/test/java (run by every Maven build of the jar).
 """
 
@@ -27,6 +28,8 @@ JAVA_FUNCTIONS: dict[str, str] = {
     "session_insight": "dev.kappa.flink.insights.SessionInsightFunction",
     # The product_recommendation insights of a trigger and model version (replaces udfs.RecommendationInsights).
     "recommendation_insights": "dev.kappa.flink.insights.RecommendationInsightsFunction",
+    # The cart_abandoned insights of a cart window (replaces udfs.AbandonedCartInsights): flink_app/sql/carts.py.
+    "abandoned_cart_insights": "dev.kappa.flink.insights.AbandonedCartInsightsFunction",
 }
 """SQL function name → fully qualified class name."""
 

@@ -30,7 +30,9 @@ def analytics_statements(settings: JobSettings, *, without: frozenset[str] = fro
     parts = {
         "metrics": metrics_statements(analytics),
         "sessions": session_statements(analytics, job_version=settings.job_version),
-        "carts": cart_statements(analytics, state_ttl_minutes=settings.dedupe_ttl_minutes),
+        "carts": cart_statements(
+            analytics, job_version=settings.job_version, state_ttl_minutes=settings.dedupe_ttl_minutes
+        ),
         "trending": trending_statements(analytics.trending),
         "conversion": conversion_statements(analytics),
         "recommendations": recommendation_statements(analytics, job_version=settings.job_version),

@@ -2,11 +2,11 @@
 
 Each function owns its Flink counters in the `kinesisanalytics` metric group (the group Managed Flink
 exports to CloudWatch): `insights_<type>`, `late_events`, `duplicate_events`. Python only sees what SQL has
-reduced (one row per window, cart window or product slide). The two most frequent insights, session_summary
-(one per session) and product_recommendation (one call per trigger and model version), are built in Java
-(`session_insight`, `recommendation_insights`: flink_app/java_functions.py), byte for byte what these adapters
-wrote from `flink_app.rules`, which stay their documented reference (tests/flink_app/test_java_insights.py runs
-both over random rows and compares).
+reduced (one row per window or product slide). The per-session, per-trigger and per-cart insights,
+session_summary, product_recommendation and cart_abandoned, are built in Java (`session_insight`,
+`recommendation_insights`, `abandoned_cart_insights`: flink_app/java_functions.py), byte for byte what these
+adapters wrote from `flink_app.rules`, which stay their documented reference (tests/flink_app/test_java_insights.py
+runs both over random rows and compares).
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from events import format_rfc3339
-from flink_app.rules.abandonment import CartAbandonment
 from flink_app.rules.conversion import ConversionDropRule
 from flink_app.rules.insights import (
-    abandoned_cart_insight,
     conversion_drop_insight,
     metrics_insight,
     to_json,
     trending_insight,
 )
-from flink_app.rules.lines import decode_cart_changes, sort_changes
 from flink_app.rules.metrics import FUNNEL_STEPS, WindowAggregates
 from flink_app.rules.trending import TrendingRule
 from flink_app.settings import JobSettings
@@ -93,28 +90,6 @@ class MetricsInsight:
         )
         self.emitted.inc()
         return to_json(metrics_insight(window, job_version=self.job_version))
-
-
-class AbandonedCartInsights:
-    def __init__(self, settings: JobSettings) -> None:
-        self.job_version = settings.job_version
-        self.after_minutes = settings.analytics.abandon_after_minutes
-        self.rule = CartAbandonment(abandon_after_ms=self.after_minutes * 60_000)
-
-    def open(self, function_context: Any) -> None:
-        self.emitted = _counter(function_context, "insights_cart_abandoned")
-
-    def eval(self, user_id: str, changes: str) -> Any:
-        state = self.rule.initialize()
-        for change in sort_changes(decode_cart_changes(changes)):
-            self.rule.add(state, change)
-        for abandoned in self.rule.result(state):
-            self.emitted.inc()
-            yield to_json(
-                abandoned_cart_insight(
-                    user_id, abandoned, abandon_after_minutes=self.after_minutes, job_version=self.job_version
-                )
-            )
 
 
 class IsTrending:
@@ -274,20 +249,15 @@ class DuplicateStatsRecord:
 def register_functions(t_env: TableEnvironment, settings: JobSettings) -> None:
     """Register every UDF the SQL modules call, under the names they use."""
     from pyflink.table import DataTypes
-    from pyflink.table.udf import ScalarFunction, TableFunction, udf, udtf
+    from pyflink.table.udf import ScalarFunction, udf
 
     def scalar(implementation: Any, result_type: Any) -> Any:
         wrapper = type(type(implementation).__name__, (_ScalarAdapter, ScalarFunction), {})(implementation)
         return udf(wrapper, result_type=result_type)
 
-    def table(implementation: Any) -> Any:
-        wrapper = type(type(implementation).__name__, (_TableAdapter, TableFunction), {})(implementation)
-        return udtf(wrapper, result_types=[DataTypes.STRING()])
-
     string, boolean = DataTypes.STRING(), DataTypes.BOOLEAN()
     functions = {
         "metrics_insight": scalar(MetricsInsight(settings), string),
-        "abandoned_cart_insights": table(AbandonedCartInsights(settings)),
         "is_trending": scalar(IsTrending(settings), boolean),
         "trending_insight": scalar(TrendingInsight(settings), string),
         "conversion_dropped": scalar(ConversionDropped(settings), boolean),
@@ -312,8 +282,3 @@ class _ScalarAdapter:
 
     def eval(self, *args: Any) -> Any:
         return self.implementation.eval(*args)
-
-
-class _TableAdapter(_ScalarAdapter):
-    def eval(self, *args: Any) -> Any:
-        yield from self.implementation.eval(*args)

@@ -12,6 +12,11 @@ Aggregator over one user's cart changes in event-time order::
 boundary as Flink's session windows, which collect a user's cart changes in the job). An abandoned cart
 resets to empty. `result` treats the end of the sequence as "nothing followed", which is what the job's
 session window guarantees when it fires.
+
+`abandoned_carts` is the whole step for one cart window's changes (the `lines` text SQL lists, any order). The
+job runs it in Java (`abandoned_cart_insights`, dev.kappa.flink.insights.CartAbandonment and
+AbandonedCartInsight, byte for byte the same insights); this module is its documented reference, which
+tests/flink_app/test_java_insights.py compares it with.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flink_app.rules.cart import Cart, CartSnapshot
-from flink_app.rules.lines import CartChange
+from flink_app.rules.lines import CartChange, decode_cart_changes, sort_changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +81,16 @@ class CartAbandonment:
                 AbandonedCart(cart.snapshot(), cart.last_change_at_ms + self.abandon_after_ms)
             )
             cart.clear()
+
+
+def abandoned_carts(changes: str | None, *, abandon_after_ms: int) -> list[AbandonedCart]:
+    """Every cart abandoned in one window's cart changes (`rules.lines` text, any order), in event-time order.
+
+    >>> [a.abandoned_at_ms for a in abandoned_carts("0,a,e1,s1,p1,1,100,EUR", abandon_after_ms=60_000)]
+    [60000]
+    """
+    rule = CartAbandonment(abandon_after_ms=abandon_after_ms)
+    state = rule.initialize()
+    for change in sort_changes(decode_cart_changes(changes)):
+        rule.add(state, change)
+    return rule.result(state)

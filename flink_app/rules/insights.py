@@ -21,7 +21,7 @@ import orjson
 
 from events import format_rfc3339, make_insight
 from events.models import Insight
-from flink_app.rules.abandonment import AbandonedCart
+from flink_app.rules.abandonment import AbandonedCart, abandoned_carts
 from flink_app.rules.conversion import ConversionCheck
 from flink_app.rules.lines import Neighbor
 from flink_app.rules.metrics import WindowAggregates, metrics_payload
@@ -77,6 +77,20 @@ def abandoned_cart_insight(
             "abandon_after_minutes": abandon_after_minutes,
         },
     )
+
+
+def abandoned_cart_insights(
+    user_id: str, changes: str | None, *, abandon_after_minutes: int, job_version: str
+) -> list[Insight]:
+    """The cart_abandoned insights of one cart window's changes (`rules.lines` text), in event-time order: what
+    the Python UDF wrote before the job called the Java `abandoned_cart_insights` (the reference it is tested
+    against)."""
+    return [
+        abandoned_cart_insight(
+            user_id, abandoned, abandon_after_minutes=abandon_after_minutes, job_version=job_version
+        )
+        for abandoned in abandoned_carts(changes, abandon_after_ms=abandon_after_minutes * 60_000)
+    ]
 
 
 def trending_insight(

@@ -2,33 +2,39 @@
 
 Why a session window is exactly the contract: it closes (on an event-time timer, when the watermark passes
 the last change + abandon_after) precisely when no cart change or purchase followed within abandon_after;
-an abandoned cart resets to empty, so each window starts with an empty cart. The window hands its changes to
-Python as compact lines; `flink_app.rules.abandonment` replays them in event-time order and decides. Python
-sees one row per cart window, not one per event. `cart_windows` also lists the products carted together,
-one input of the recommendation model.
+an abandoned cart resets to empty, so each window starts with an empty cart. The window hands its changes as
+compact lines (`flink_app/rules/lines.py`) to the Java table function `abandoned_cart_insights`
+(`dev.kappa.flink.insights.AbandonedCartInsightsFunction`), which replays them in event-time order, decides and
+writes the insights, byte for byte what the Python reference (`flink_app.rules.abandonment.abandoned_carts` and
+`rules.insights.abandoned_cart_insight`, the UDF the job called before) writes; its settings (the job version,
+abandon_after in minutes) are SQL literals. One call per cart window, not one per event. `cart_windows` also
+lists the products carted together, one input of the recommendation model.
 
 The window is computed, with Flink's session-window semantics, by the `shopper_activity` Java process table
 function (dev.kappa.flink.ShopperActivity, one keyed operator per user_id), which also emits the
 recommendation triggers with their cart history (`flink_app/sql/recommendations.py`); docs/flink-job.md
 ("Per-shopper operator") says which Flink operators it reproduces and why the output is the same.
 
-Python is only called for windows that can end with a non-empty cart: some add_to_cart at or after the
-window's last purchase (a purchase empties the cart, and within one window nothing is abandoned before its
+The insight function is only called for windows that can end with a non-empty cart: some add_to_cart at or
+after the window's last purchase (a purchase empties the cart, and within one window nothing is abandoned before its
 end, since every change follows the previous one within abandon_after). That is a necessary condition of the
-rule, so the result is the same; it spares the Python call (and the replay of the window's changes) for
-every cart that was bought.
+rule, so the result is the same; it spares the call (and the replay of the window's changes) for every cart
+that was bought.
 """
 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings
-from flink_app.sql import Insert, Statements, View
+from flink_app.sql import Insert, Statements, View, string_literal
 from flink_app.sql.events import ON_TIME_EVENTS
 
 SHOPPER_INPUTS = "shopper_inputs"
 SHOPPER_ACTIVITY = "shopper_activity_rows"
 CART_WINDOWS = "cart_windows"
+
+ABANDONED_CART_INSIGHTS_FUNCTION = "abandoned_cart_insights"
+"""The Java table function (flink_app/java_functions.py) that writes the cart_abandoned insights of a cart window."""
 
 VIEW_TRIGGERS = "product_view"
 """The event type that, besides cart changes, goes into `shopper_activity` when views trigger recommendations."""
@@ -76,7 +82,13 @@ WHERE `event_type` IN ({listed})""",
     return inputs, activity
 
 
-def cart_statements(analytics: AnalyticsSettings, *, state_ttl_minutes: int) -> Statements:
+def abandoned_cart_options(analytics: AnalyticsSettings, *, job_version: str) -> str:
+    """The settings arguments of `abandoned_cart_insights`, as SQL literals: job_version, abandon_after_minutes
+    (an INT: the payload carries the minutes, the rule their milliseconds)."""
+    return f"{string_literal(job_version)}, {analytics.abandon_after_minutes}"
+
+
+def cart_statements(analytics: AnalyticsSettings, *, job_version: str, state_ttl_minutes: int) -> Statements:
     windows = View(
         CART_WINDOWS,
         f"""SELECT `user_id`, `rowtime` AS `window_time`, `last_change_ms`, `changes`, `carted`, `last_add_ms`,
@@ -87,7 +99,8 @@ WHERE `kind` = 'window'""",
     insert = Insert(
         INSIGHTS_TABLE,
         f"""SELECT a.`insight` FROM `{CART_WINDOWS}` AS w,
-LATERAL TABLE(abandoned_cart_insights(w.`user_id`, w.`changes`)) AS a(`insight`)
+LATERAL TABLE({ABANDONED_CART_INSIGHTS_FUNCTION}({abandoned_cart_options(analytics, job_version=job_version)},
+  w.`user_id`, w.`changes`)) AS a(`insight`)
 WHERE w.`last_add_ms` IS NOT NULL AND (w.`last_purchase_ms` IS NULL OR w.`last_add_ms` >= w.`last_purchase_ms`)""",
     )
     return Statements(

@@ -4,7 +4,8 @@
 
 Into flink_app/src/test/resources/dev/kappa/flink/insights/: what orjson writes for floats (any double, Python's
 round to 2/3/4 decimals, from_cents, ms / 1000), format_rfc3339, make_insight_id, orjson's string escapes, and
-whole session_summary / product_recommendation insights (emitted_at fixed). Seeded: the same files every run.
+whole session_summary / product_recommendation / cart_abandoned insights (emitted_at fixed). Seeded: the same files
+every run (each file its own stream of the seed, so adding a file does not change the others).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from events import format_rfc3339, make_insight_id
-from flink_app.rules.insights import recommendation_insight
+from flink_app.rules.insights import abandoned_cart_insights, recommendation_insight
 from flink_app.rules.lines import CartChange
 from flink_app.rules.money import from_cents
 from flink_app.rules.recommendations import recommend_for_trigger
@@ -118,6 +119,8 @@ def main() -> None:
     (OUT / "decay.tsv").write_text("\n".join(decay_lines(rng)) + "\n")
 
     (OUT / "recommendations.tsv").write_text("\n".join(recommendation_lines(rng)) + "\n")
+
+    (OUT / "abandoned_carts.tsv").write_text("\n".join(abandoned_cart_lines(random.Random(20261215))) + "\n")
 
 
 def nullable(value: object) -> str:
@@ -238,6 +241,65 @@ def recommendation_lines(rng: random.Random) -> list[str]:
             lines.append(
                 "\t".join([str(index), *map(nullable, row), "\\N" if insight is None else dumps(insight)])
             )
+    return lines
+
+
+ABANDON_AFTER_MINUTES = (30, 1, 7 * 1440)
+"""Configurations of abandoned_cart_insights (analytics.abandonment.after_minutes: default, minimum, a week)."""
+CART_PRODUCTS = ("p-01", "p-02", "p-03", "p-10", "p-1", "")
+CART_PRICES = (0, 1, 5, 99, 100, 1999, 10**15 - 1, 10**15, 2**53 + 1, 2**63 - 1)
+"""Cents as SQL's BIGINT may hold them: at and beyond 15 digits, and a price whose line value leaves 64 bits."""
+
+
+def random_cart_windows(
+    rng: random.Random, count: int, *, abandon_after_ms: int
+) -> list[tuple[str | None, str | None]]:
+    """Rows `user_id, changes` as `cart_windows` hands them over (changes in `rules.lines` text, listed in any
+    order), and beyond what one session window holds: gaps of exactly abandon_after and one ms more (carts
+    abandoned inside the text), same-millisecond changes of every kind and equal event ids, removes of absent
+    products, quantities of 0 and below, prices at the float limits and line values beyond 64 bits, empty
+    currencies, product and session ids, empty quantity and price fields, empty records, instants before 1970,
+    None and "" for no changes, a None user id."""
+    products = [*CART_PRODUCTS, *(an_id(rng, "p") for _ in range(3))]
+    rows: list[tuple[str | None, str | None]] = []
+    for _ in range(count):
+        at = rng.choice(
+            (START_MS + rng.randint(0, 10**10), START_MS + rng.randint(0, 10**10), -rng.randint(1, 10**12))
+        )
+        records = []
+        for _ in range(rng.choice((0, 1, 1, 2, 3, 4, 6, 10))):
+            at += rng.choice((0, 0, 1, rng.randint(1, abandon_after_ms), abandon_after_ms, abandon_after_ms + 1,
+                              rng.randint(0, 3 * abandon_after_ms)))  # fmt: skip
+            kind = rng.choice("aaaaarrrpp")
+            product = "" if kind == "p" else rng.choice(products)
+            quantity = "0" if kind == "p" else str(rng.choice((1, 1, 1, 2, 3, 0, -1, 5, 2**40, "")))
+            price = "0" if kind != "a" else str(rng.choice((*CART_PRICES, rng.randint(1, 10**6), "")))
+            currency = rng.choice(("EUR", "EUR", "USD", "GBP", "JPY", ""))
+            session = rng.choice((an_id(rng, "s"), "s1", ""))
+            records.append(
+                f"{at},{kind},{rng.choice((an_id(rng, 'e'), 'e'))},{session},{product},{quantity},{price},{currency}"
+            )
+        rng.shuffle(records)
+        if records and rng.random() < 0.1:
+            records.insert(
+                rng.randint(0, len(records)), ""
+            )  # an empty record: ";;", or a leading/trailing ";"
+        user = None if rng.random() < 0.03 else an_id(rng, "u")
+        rows.append((user, ";".join(records) if records else rng.choice((None, ""))))
+    return rows
+
+
+def abandoned_cart_lines(rng: random.Random) -> list[str]:
+    """`abandon_after_minutes, user_id, changes` (\\N = None), then the insights (emitted_at fixed), in order."""
+    lines = []
+    for minutes in ABANDON_AFTER_MINUTES:
+        for user, changes in random_cart_windows(rng, 300, abandon_after_ms=minutes * MINUTE):
+            insights = abandoned_cart_insights(
+                user, changes, abandon_after_minutes=minutes, job_version="v-golden"
+            )
+            for insight in insights:
+                insight["emitted_at"] = EMITTED_AT
+            lines.append("\t".join([str(minutes), nullable(user), nullable(changes), *map(dumps, insights)]))
     return lines
 
 

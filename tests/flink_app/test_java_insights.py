@@ -1,11 +1,13 @@
 """The Java insight functions (dev.kappa.flink.insights) against the Python reference, run by Flink SQL.
 
-`session_insight` and `recommendation_insights` replaced Python UDFs whose rules stay in flink_app/rules as the
-documented reference. Here both see the same MANY random rows — identifiers of every allowed character
-(letters, digits and `_ . : @ | -`), amounts, currencies or none, order amounts in any order; triggers with
-neighbors (ties, scores at min_support, the trigger product), cart histories (same-millisecond changes of every
-kind, abandoned carts, changes after the trigger), model ages from 0 to thousands of half lives — and every
-insight must be the same text byte for byte, `emitted_at` aside (the wall clock: only its format is checked).
+`session_insight`, `recommendation_insights` and `abandoned_cart_insights` replaced Python UDFs whose rules stay
+in flink_app/rules as the documented reference. Here both see the same MANY random rows — identifiers of every
+allowed character (letters, digits and `_ . : @ | -`), amounts, currencies or none, order amounts in any order;
+triggers with neighbors (ties, scores at min_support, the trigger product), cart histories (same-millisecond
+changes of every kind, abandoned carts, changes after the trigger), model ages from 0 to thousands of half lives;
+cart windows (changes in any order, several carts abandoned in one text, quantities of 0 and below, prices at the
+float limits, empty fields and records) — and every insight must be the same text byte for byte, `emitted_at`
+aside (the wall clock: only its format is checked), a table function's insights of one row in the same order.
 The settings and the job version reach the Java functions as the job's SQL passes them (string literals).
 """
 
@@ -20,14 +22,17 @@ import orjson
 import pytest
 
 from flink_app.java_functions import register_java_functions
-from flink_app.rules.insights import session_insight
+from flink_app.rules.insights import abandoned_cart_insights, session_insight
 from flink_app.rules.sessions import SessionAggregates
 from flink_app.settings import AnalyticsSettings, RecommendationSettings
 from flink_app.sql import string_literal
+from flink_app.sql.carts import ABANDONED_CART_INSIGHTS_FUNCTION, abandoned_cart_options
 from flink_app.sql.recommendations import RECOMMENDATION_INSIGHTS_FUNCTION, recommendation_options
 from tests.flink_app.java_insight_goldens import (
+    ABANDON_AFTER_MINUTES,
     RECOMMENDATION_OPTIONS,
     python_recommendation,
+    random_cart_windows,
     random_triggers,
 )
 
@@ -183,3 +188,43 @@ LATERAL TABLE({RECOMMENDATION_INSIGHTS_FUNCTION}({recommendation_options(analyti
     ]
     assert len(python) > 500, "the random triggers must produce insights"
     assert sorted(map(without_emitted_at, java)) == sorted(map(without_emitted_at, python))
+
+
+@pytest.mark.parametrize("minutes", ABANDON_AFTER_MINUTES, ids=lambda m: f"after{m}min")
+def test_abandoned_cart_insights_in_java_are_the_python_references_byte_for_byte_in_order(
+    flink_environment, connector_jar, minutes
+) -> None:
+    from pyflink.table import DataTypes
+
+    # GIVEN 2,000 random cart windows (see random_cart_windows: beyond what one session window holds)
+    rng = random.Random(minutes)
+    windows = random_cart_windows(rng, 2000, abandon_after_ms=minutes * 60_000)
+    rows = [(index, user, changes) for index, (user, changes) in enumerate(windows)]
+    t_env = table_environment(connector_jar)
+    columns = [("idx", DataTypes.INT()), ("user_id", DataTypes.STRING()), ("changes", DataTypes.STRING())]
+    table = t_env.from_elements(rows, DataTypes.ROW([DataTypes.FIELD(n, t) for n, t in columns]))
+    t_env.create_temporary_view("random_cart_windows", table)
+    analytics = AnalyticsSettings(abandon_after_minutes=minutes)
+    # WHEN the Java table function writes their insights through Flink SQL, with the job's literal settings
+    options = abandoned_cart_options(analytics, job_version=JOB_VERSION)
+    with t_env.execute_sql(
+        f"""SELECT w.`idx`, a.`insight` FROM `random_cart_windows` AS w,
+LATERAL TABLE({ABANDONED_CART_INSIGHTS_FUNCTION}({options}, w.`user_id`, w.`changes`)) AS a(`insight`)"""
+    ).collect() as results:
+        java: dict[int, list[str]] = {}
+        for index, insight in results:
+            java.setdefault(index, []).append(without_emitted_at(insight))
+    # THEN each window's insights are the Python reference's (what the Python UDF wrote), in the same order
+    python = {
+        index: [
+            without_emitted_at(orjson.dumps(insight).decode())
+            for insight in abandoned_cart_insights(
+                user, changes, abandon_after_minutes=minutes, job_version=JOB_VERSION
+            )
+        ]
+        for index, user, changes in rows
+    }
+    python = {index: insights for index, insights in python.items() if insights}
+    assert sum(map(len, python.values())) > 1000, "the random windows must produce insights"
+    assert sum(len(insights) > 1 for insights in python.values()) > 100, "and several per window"
+    assert java == python

@@ -8,11 +8,9 @@ from collections import Counter
 import pytest
 
 from events import InsightValidator
-from flink_app.rules.lines import CartChange
 from flink_app.settings import settings_from_properties
 from flink_app.udfs import (
     METRIC_GROUP,
-    AbandonedCartInsights,
     DuplicateStatsRecord,
     LateEventRecord,
     MetricsInsight,
@@ -74,23 +72,6 @@ def test_metrics_insight_counts_in_the_kinesisanalytics_group(settings) -> None:
     assert InsightValidator().validate(insight) == []
     assert insight["job_version"] == "v9"
     assert context.counts == {f"{METRIC_GROUP}.insights_metrics": 1}
-
-
-def test_abandoned_cart_function_emits_one_row_per_abandoned_cart(settings) -> None:
-    context = FakeContext()
-    function = opened(AbandonedCartInsights(settings), context)
-    changes = ";".join(
-        c.encode()
-        for c in [
-            CartChange(T0 + 5, "add", "e2", "s1", "p-2", 1, 100, "EUR"),
-            CartChange(T0, "add", "e1", "s1", "p-1", 1, 100, "EUR"),
-        ]
-    )
-    rows = list(function.eval("u-1", changes))
-    assert len(rows) == 1
-    assert json.loads(rows[0])["payload"]["items"][0]["product_id"] == "p-1"
-    assert context.counts[f"{METRIC_GROUP}.insights_cart_abandoned"] == 1
-    assert list(function.eval("u-1", CartChange(T0, "purchase", "e3", "s1").encode())) == []
 
 
 def test_late_and_duplicate_counters() -> None:

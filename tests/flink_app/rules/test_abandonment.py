@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flink_app.rules.abandonment import CartAbandonment
+from flink_app.rules.abandonment import CartAbandonment, abandoned_carts
 from flink_app.rules.lines import CartChange, sort_changes
 
 MINUTE = 60_000
@@ -100,3 +100,16 @@ def test_current_cart_forgets_an_abandoned_cart() -> None:
 def test_abandon_after_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         CartAbandonment(abandon_after_ms=0)
+
+
+def test_abandoned_carts_of_a_window_read_its_lines_in_any_order() -> None:
+    # GIVEN a window's changes as SQL lists them: out of order, with an empty record
+    changes = ";".join([add(5, "p-2").encode(), "", add(0, "p-1").encode()])
+    # WHEN the whole step runs
+    abandoned = abandoned_carts(changes, abandon_after_ms=AFTER)
+    # THEN one cart with both products, abandoned abandon_after after its last change
+    assert [(a.cart.items, a.abandoned_at_ms) for a in abandoned] == [
+        ((("p-1", 1, 1000), ("p-2", 1, 1000)), 5 * MINUTE + AFTER)
+    ]
+    assert abandoned_carts(None, abandon_after_ms=AFTER) == []
+    assert abandoned_carts(purchase(0).encode(), abandon_after_ms=AFTER) == []

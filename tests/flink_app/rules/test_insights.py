@@ -10,13 +10,14 @@ from flink_app.rules.cart import CartSnapshot
 from flink_app.rules.conversion import ConversionCheck
 from flink_app.rules.insights import (
     abandoned_cart_insight,
+    abandoned_cart_insights,
     conversion_drop_insight,
     metrics_insight,
     recommendation_insight,
     session_insight,
     trending_insight,
 )
-from flink_app.rules.lines import Neighbor
+from flink_app.rules.lines import CartChange, Neighbor
 from flink_app.rules.metrics import WindowAggregates, order_totals
 from flink_app.rules.sessions import SessionAggregates
 from flink_app.rules.trending import TrendScore
@@ -107,6 +108,25 @@ def test_cart_abandoned_payload() -> None:
     ]
     assert insight["payload"]["value"] == 45.48
     assert insight["occurred_at"] == "2026-01-01T00:30:00.000Z"
+
+
+def test_abandoned_cart_insights_of_a_window_one_per_abandoned_cart_in_order() -> None:
+    # GIVEN a window's lines (any order) holding a cart abandoned after 30 minutes, then one bought
+    changes = ";".join(
+        c.encode()
+        for c in [
+            CartChange(T0 + 31 * 60_000, "add", "e3", "s2", "p-3", 1, 100, "EUR"),
+            CartChange(T0, "add", "e1", "s1", "p-1", 1, 100, "EUR"),
+            CartChange(T0 + 40 * 60_000, "purchase", "e4", "s2"),
+        ]
+    )
+    # WHEN the reference builds its insights
+    insights = abandoned_cart_insights("u-1", changes, abandon_after_minutes=30, job_version="v9")
+    # THEN only the first cart, with the window's settings
+    assert [i["payload"]["items"][0]["product_id"] for i in insights] == ["p-1"]
+    assert insights[0]["payload"]["abandon_after_minutes"] == 30
+    assert insights[0]["job_version"] == "v9"
+    assert abandoned_cart_insights("u-1", None, abandon_after_minutes=30, job_version="v9") == []
 
 
 def test_session_payload() -> None:

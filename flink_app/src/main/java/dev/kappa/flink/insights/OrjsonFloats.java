@@ -1,6 +1,7 @@
 package dev.kappa.flink.insights;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
 
@@ -45,6 +46,22 @@ public final class OrjsonFloats {
             return decimal(cents, 2);
         }
         return round(trueDivide(cents, 100), 2);
+    }
+
+    /**
+     * {@link #fromCents(long)} of an integer of any size: Python's int / int is the double nearest to the exact
+     * quotient (and an OverflowError beyond the largest double, an IllegalArgumentException here).
+     */
+    public static String fromCents(BigInteger cents) {
+        if (cents.bitLength() < Long.SIZE) {
+            return fromCents(cents.longValue());
+        }
+        double quotient = Double.parseDouble(new BigDecimal(cents).divide(BigDecimal.valueOf(100)).toString());
+        if (Double.isInfinite(quotient)) {
+            throw new IllegalArgumentException("an amount of " + cents + " cents is beyond a float: Python's "
+                    + "from_cents fails on it too (integer division result too large for a float)");
+        }
+        return round(quotient, 2);
     }
 
     /** Python {@code millis / 1000} (a session's duration_seconds) as orjson writes it. */
