@@ -59,3 +59,22 @@ def seconds(value: int) -> str:
 def cents(amount_sql: str) -> str:
     """SQL for integer cents of a DOUBLE money amount (exact sums, whatever the summation order)."""
     return f"CAST(ROUND({amount_sql} * 100, 0) AS BIGINT)"
+
+
+def run_starts(source_sql: str, *, flag: str, order_by: str, partition_by: str | None = None) -> str:
+    """The rows of `source_sql` where `flag` is TRUE and the row before it (in `order_by` order, per
+    `partition_by`) has it FALSE: the start of each run of TRUE rows that follows a FALSE row. That is what
+    `MATCH_RECOGNIZE (ORDER BY <order_by> ... AFTER MATCH SKIP TO LAST T PATTERN (N T) DEFINE N AS NOT N.<flag>,
+    T AS T.<flag>)` matches (a pattern's rows are consecutive; the first row of a partition has no N before it;
+    a NULL flag satisfies neither condition), written as an OVER window over the row and the one before it:
+    one comparison per row instead of Flink's CEP operator (its NFA and shared buffer, and their JIT).
+    `order_by` must be the source's time attribute (ascending, as every streaming OVER window). The result has
+    the source's columns plus `_rows` and `_false_rows`, the frame's counts."""
+    partition = f"PARTITION BY {partition_by} " if partition_by else ""
+    return f"""SELECT * FROM (
+  SELECT *,
+    COUNT(*) OVER `previous` AS `_rows`,
+    SUM(CASE WHEN NOT {flag} THEN 1 ELSE 0 END) OVER `previous` AS `_false_rows`
+  FROM ({source_sql})
+  WINDOW `previous` AS ({partition}ORDER BY {order_by} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+) WHERE {flag} AND `_rows` = 2 AND `_false_rows` = 1"""

@@ -1,12 +1,13 @@
 """`conversion_drop`: funnel conversion over the last window against its rolling baseline, from the
 per-window metrics (so one row per metrics window, a single non-keyed stream). Rolling sums are SQL OVER
-windows; the decision is `flink_app.rules.conversion`; MATCH_RECOGNIZE keeps only the start of a drop."""
+windows; the decision is `flink_app.rules.conversion`; `flink_app.sql.run_starts` keeps only the start of a drop
+(a window that dropped after one that did not; it replaced a MATCH_RECOGNIZE of the same pattern)."""
 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings
-from flink_app.sql import Insert, Statements, View, seconds
+from flink_app.sql import Insert, Statements, View, run_starts, seconds
 from flink_app.sql.metrics import METRIC_WINDOWS
 
 CONVERSION_CHECKS = "conversion_checks"
@@ -42,24 +43,11 @@ FROM (
   WINDOW b AS (ORDER BY `window_time` {frame(conversion.baseline_minutes)})
 )""",
     )
+    starts = run_starts(f"SELECT * FROM `{CONVERSION_CHECKS}`", flag="`dropped`", order_by="`window_time`")
     insert = Insert(
         INSIGHTS_TABLE,
         f"""SELECT conversion_drop_insight(`window_end_ms`, `recent_viewing`, `recent_purchasing`, `total_viewing`,
   `total_purchasing`, `history_ms`)
-FROM `{CONVERSION_CHECKS}`
-MATCH_RECOGNIZE (
-  ORDER BY `window_time`
-  MEASURES
-    T.`window_end_ms` AS `window_end_ms`,
-    T.`recent_viewing` AS `recent_viewing`,
-    T.`recent_purchasing` AS `recent_purchasing`,
-    T.`total_viewing` AS `total_viewing`,
-    T.`total_purchasing` AS `total_purchasing`,
-    T.`history_ms` AS `history_ms`
-  ONE ROW PER MATCH
-  AFTER MATCH SKIP TO LAST T
-  PATTERN (N T)
-  DEFINE N AS NOT N.`dropped`, T AS T.`dropped`
-)""",
+FROM ({starts})""",
     )
     return Statements((checks,), (insert,))

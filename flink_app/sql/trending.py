@@ -1,14 +1,15 @@
 """`trending_product`: per-product views per slide (SQL), rolling sums over the trend window and the
 baseline (SQL OVER windows), the statistic (Python, `flink_app.rules.trending`, one call per active
-product and slide), and the *start* of each trend via MATCH_RECOGNIZE (a not-trending slide followed by a
-trending one), so a trend yields one insight, not one per slide.
+product and slide), and the *start* of each trend (a not-trending slide followed by a trending one,
+`flink_app.sql.run_starts`: an OVER window over each slide and the one before it, which replaced a
+MATCH_RECOGNIZE of the same pattern), so a trend yields one insight, not one per slide.
 """
 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import TrendingSettings
-from flink_app.sql import Insert, Statements, View, minutes
+from flink_app.sql import Insert, Statements, View, minutes, run_starts
 from flink_app.sql.events import ON_TIME_EVENTS
 
 PRODUCT_SLIDES = "product_slides"
@@ -48,7 +49,7 @@ WINDOW w AS (PARTITION BY `product_id` ORDER BY `window_time`
   {_preceding(trending.window_minutes, trending.slide_minutes)})""",
     )
     # Python decides only for rows that can trend at all (a necessary condition of the rule, so results
-    # are the same); the others are "not trending" in SQL. Both halves feed the same MATCH_RECOGNIZE.
+    # are the same); the others are "not trending" in SQL. Both halves feed the same run_starts.
     scored = f"""SELECT `product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`,
     COALESCE(SUM(`views`) OVER b, 0) AS `baseline_total`,
     `slide_end_ms` - `first_slide_end_ms` + {slide_ms} AS `history_ms`
@@ -65,24 +66,16 @@ UNION ALL
 SELECT {columns}, FALSE AS `trending`
 FROM ({scored}) WHERE NOT ({can_trend})""",
     )
+    starts = run_starts(
+        f"SELECT * FROM `{PRODUCT_TRENDS}`",
+        flag="`trending`",
+        order_by="`window_time`",
+        partition_by="`product_id`",
+    )
     insert = Insert(
         INSIGHTS_TABLE,
-        f"""SELECT trending_insight(`product_id`, `window_end_ms`, `recent`, `baseline_total`, `history_ms`,
-  `recent`, `carts`)
-FROM `{PRODUCT_TRENDS}`
-MATCH_RECOGNIZE (
-  PARTITION BY `product_id`
-  ORDER BY `window_time`
-  MEASURES
-    T.`slide_end_ms` AS `window_end_ms`,
-    T.`recent` AS `recent`,
-    T.`baseline_total` AS `baseline_total`,
-    T.`history_ms` AS `history_ms`,
-    T.`recent_carts` AS `carts`
-  ONE ROW PER MATCH
-  AFTER MATCH SKIP TO LAST T
-  PATTERN (N T)
-  DEFINE N AS NOT N.`trending`, T AS T.`trending`
-)""",
+        f"""SELECT trending_insight(`product_id`, `slide_end_ms`, `recent`, `baseline_total`, `history_ms`,
+  `recent`, `recent_carts`)
+FROM ({starts})""",
     )
     return Statements((slides, recent, trends), (insert,))
