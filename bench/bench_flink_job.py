@@ -290,7 +290,7 @@ def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> 
             t_env.get_config().set(key, value)
         create_source(t_env, settings)
         register_functions(t_env, settings)
-        register_java_functions(t_env)  # the views call them (session_summaries)
+        register_java_functions(t_env)  # the views call them (shopper_activity, affinity_versions)
         for view in analytics_statements(settings).views:
             t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
         t_env.execute_sql(PART_SINK)
