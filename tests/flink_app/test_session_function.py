@@ -40,7 +40,9 @@ def sessions(flink_environment, tmp_path_factory: pytest.TempPathFactory) -> dic
         view("d-1", "u-two", "00:00:00.000", session="-a"),  # two sessions of one shopper, interleaved
         view("d-2", "u-two", "00:00:10.000", "search", session="-b"),
         view("d-3", "u-two", "00:00:20.000", session="-a"),
-        view("d-4", "u-two", "00:01:15.000", "search", session="-b"),  # within the gap of b's last only
+        view(
+            "d-4", "u-two", "00:01:05.000", "search", session="-b"
+        ),  # within the gap of a and b: joins b only
     ]
     (directory / "events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in events))
     # WHEN the job runs over them
@@ -85,5 +87,5 @@ def test_two_sessions_of_one_shopper_open_at_once_are_summarized_apart(sessions)
         for p in sessions["u-two"]
     ] == [
         ("s-u-two-a", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:20.000Z", 2, 0),
-        ("s-u-two-b", "2026-01-01T00:00:10.000Z", "2026-01-01T00:01:15.000Z", 2, 2),
+        ("s-u-two-b", "2026-01-01T00:00:10.000Z", "2026-01-01T00:01:05.000Z", 2, 2),
     ]
