@@ -81,7 +81,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
 
     private static final String PRODUCT_VIEW = "product_view";
 
-    /** The named timer that removes the expired viewed sessions (every other timer is unnamed). */
+    /** The named timer that removes the expired viewed sessions (the windows' and triggers' timers are unnamed). */
     public static final String VIEWED_CLEANUP = "viewed_sessions_cleanup";
 
     /** The named timer that ends the shopper's session summaries (one per shopper, see {@link ShopperSessions}). */
