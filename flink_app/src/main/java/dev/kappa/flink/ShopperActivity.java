@@ -299,12 +299,17 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         return expiry;
     }
 
-    /** (Re)sets the cleanup timer a TTL after now or the watermark, whichever is later (none without a TTL). */
-    private void scheduleViewCleanup(TimeContext<Long> time) {
+    /**
+     * (Re)sets the cleanup timer a TTL after now or the watermark, whichever is later; false when there is none
+     * to set (no TTL, or past the end of event time).
+     */
+    private boolean scheduleViewCleanup(TimeContext<Long> time) {
         Long cleanup = expiry().cleanupAfter(Math.max(time.time(), watermark(time)));
-        if (cleanup != null) {
-            time.registerOnTime(VIEWED_CLEANUP, cleanup);
+        if (cleanup == null) {
+            return false;
         }
+        time.registerOnTime(VIEWED_CLEANUP, cleanup);
+        return true;
     }
 
     /** Removes the expired viewed sessions; while some stay marked, another cleanup follows a TTL later. */
@@ -312,8 +317,9 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         for (String sessionId : expiry().expired(viewedSessions.entries(), System.currentTimeMillis())) {
             viewedSessions.remove(sessionId);
         }
-        if (!viewedSessions.isEmpty()) {
-            scheduleViewCleanup(time);
+        if (viewedSessions.isEmpty() || !scheduleViewCleanup(time)) {
+            // Flink 2.2 keeps a fired named timer's entry in the operator's timer state until it is cleared
+            time.clearTimer(VIEWED_CLEANUP);
         }
     }
 
