@@ -260,22 +260,17 @@ PARTS: tuple[tuple[str, str, dict[str, str]], ...] = (
         {},
     ),
     ("dedupe + on-time split (what every analysis reads)", "SELECT `event_id` FROM `on_time_events`", {}),
-    # The session rows come from shopper_activity, which computes cart windows and triggers in the same calls.
+    ("+ session windows alone (no Python)", "SELECT `user_id` FROM `session_windows`", {}),
     (
-        "+ shopper_activity (sessions, carts, triggers; no insight)",
-        "SELECT `user_id` FROM `session_windows`",
-        {},
-    ),
-    (
-        "+ shopper_activity + session_insight (Java)",
+        "+ session windows + session_insight (Java)",
         "SELECT session_insight('bench', `user_id`, `session_id`, `started_at_ms`, `ended_at_ms`, `events`, `page_views`, "
         "`product_views`, `searches`, `cart_adds`, `cart_value_cents`, `cart_currency`, `checkouts`, "
         "`order_amounts`) FROM `session_windows`",
         {},
     ),
 )
-"""`--parts`: what the base's parts, and the per-shopper function with the session insight on top of them, cost
-on their own, each into a blackhole sink (label, query, table config). An analysis alone prices its operators without the
+"""`--parts`: what the base's parts, and one analysis (session summaries) on top of them, cost on their own,
+each into a blackhole sink (label, query, table config). An analysis alone prices its operators without the
 other analyses' share of the machine (compare with the `--breakdown`, which leaves each one out)."""
 
 
@@ -295,7 +290,7 @@ def part_pass(*, parallelism: int, query: str, table_config: dict[str, str]) -> 
             t_env.get_config().set(key, value)
         create_source(t_env, settings)
         register_functions(t_env, settings)
-        register_java_functions(t_env)  # the views call them (shopper_activity, affinity_versions)
+        register_java_functions(t_env)  # the views call them (session_summaries)
         for view in analytics_statements(settings).views:
             t_env.create_temporary_view(view.name, t_env.sql_query(view.query))
         t_env.execute_sql(PART_SINK)

@@ -20,9 +20,10 @@ SOURCE_FUNCTIONS: dict[str, str] = {
 JAVA_FUNCTIONS: dict[str, str] = {
     # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
-    # Per shopper: session summaries, cart windows and recommendation triggers: flink_app/sql/carts.py (its call),
-    # flink_app/sql/sessions.py, flink_app/sql/recommendations.py.
+    # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
     "shopper_activity": "dev.kappa.flink.ShopperActivity",
+    # Session summaries: flink_app/sql/sessions.py.
+    "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
     # The session_summary insight of each session (replaces the Python UDF udfs.SessionInsight).
     "session_insight": "dev.kappa.flink.insights.SessionInsightFunction",
     # The product_recommendation insights of a trigger and model version (replaces udfs.RecommendationInsights).

@@ -14,9 +14,9 @@ from flink_app.sql.recommendations import recommendation_statements
 from flink_app.sql.sessions import session_statements
 from flink_app.sql.trending import trending_statements
 
-ANALYSES = ("metrics", "carts", "sessions", "trending", "conversion", "recommendations")
-"""The analyses by name, in dependency order (conversion reads metrics' windows; sessions and recommendations
-read the rows of the per-shopper function whose views carts registers)."""
+ANALYSES = ("metrics", "sessions", "carts", "trending", "conversion", "recommendations")
+"""The analyses by name, in dependency order (conversion reads metrics' windows; recommendations read the
+cart windows)."""
 
 
 def analytics_statements(settings: JobSettings, *, without: frozenset[str] = frozenset()) -> Statements:

@@ -12,12 +12,8 @@ lists the products carted together, one input of the recommendation model.
 
 The window is computed, with Flink's session-window semantics, by the `shopper_activity` Java process table
 function (dev.kappa.flink.ShopperActivity, one keyed operator per user_id), which also emits the
-recommendation triggers with their cart history (`flink_app/sql/recommendations.py`) and the session summaries
-(`flink_app/sql/sessions.py`): it reads every on-time event (one keyed exchange for all three), and only the
-cart changes (and the product views, when views trigger recommendations) enter its cart and trigger rules.
-This module registers its views (`shopper_inputs`, `shopper_activity_rows`) for all three analyses: they stay
-when the benchmark leaves cart abandonment out. docs/flink-job.md ("Per-shopper operator") says which Flink
-operators it reproduces and why the output is the same.
+recommendation triggers with their cart history (`flink_app/sql/recommendations.py`); docs/flink-job.md
+("Per-shopper operator") says which Flink operators it reproduces and why the output is the same.
 
 The insight function is only called for windows that can end with a non-empty cart: some add_to_cart at or
 after the window's last purchase (a purchase empties the cart, and within one window nothing is abandoned before its
@@ -40,6 +36,9 @@ CART_WINDOWS = "cart_windows"
 ABANDONED_CART_INSIGHTS_FUNCTION = "abandoned_cart_insights"
 """The Java table function (flink_app/java_functions.py) that writes the cart_abandoned insights of a cart window."""
 
+VIEW_TRIGGERS = "product_view"
+"""The event type that, besides cart changes, goes into `shopper_activity` when views trigger recommendations."""
+
 
 def cart_change_line_sql() -> str:
     """`at_ms,kind,event_id,session_id,product_id,quantity,price_cents,currency` (see rules/lines.py)."""
@@ -55,28 +54,22 @@ def cart_change_line_sql() -> str:
 
 
 def shopper_activity_views(analytics: AnalyticsSettings, *, state_ttl_minutes: int) -> tuple[View, View]:
-    """The `shopper_activity` Java PTF (dev.kappa.flink.ShopperActivity) over each shopper's on-time events: session
-    summaries (every event; read by flink_app/sql/sessions.py), cart windows (cart changes) and recommendation
-    triggers (cart changes, and product views when views trigger recommendations: `view_triggers`).
+    """The `shopper_activity` Java PTF (dev.kappa.flink.ShopperActivity) over each shopper's cart changes
+    (and product views when views trigger recommendations): cart windows and recommendation triggers.
     `state_ttl_minutes` is the job's `table.exec.state.ttl` (`job.dedupe.ttl_minutes`): how long, in processing
     time, a viewed session stays marked after its last view (as the first-view OVER window's state did)."""
     rec = analytics.recommendation
-    cart_changes = "'add_to_cart', 'remove_from_cart', 'purchase'"
-    # Only what the function reads (it converts every column of its input on each call), and each column only
-    # for the events whose rule reads it: a session reads the product's price of a cart add, the order's total of
-    # a purchase.
+    event_types = ["add_to_cart", "remove_from_cart", "purchase"]
+    if rec.view_triggers == "first_in_session":
+        event_types.append(VIEW_TRIGGERS)
+    listed = ", ".join(f"'{event_type}'" for event_type in event_types)
     inputs = View(
         SHOPPER_INPUTS,
-        f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts`,
-  CASE WHEN `event_type` IN ({cart_changes}) THEN {cart_change_line_sql()} END AS `line`,
-  CASE WHEN `event_type` = 'add_to_cart' THEN `quantity` END AS `quantity`,
-  CASE WHEN `event_type` = 'add_to_cart' THEN `price_cents` END AS `price_cents`,
-  CASE WHEN `event_type` = 'add_to_cart' THEN `product_currency` END AS `product_currency`,
-  CASE WHEN `event_type` = 'purchase' THEN `order_currency` END AS `order_currency`,
-  CASE WHEN `event_type` = 'purchase' THEN `order_total_cents` END AS `order_total_cents`
-FROM `{ON_TIME_EVENTS}`""",
+        f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
+  CASE WHEN `event_type` = '{VIEW_TRIGGERS}' THEN CAST(NULL AS STRING) ELSE {cart_change_line_sql()} END AS `line`
+FROM `{ON_TIME_EVENTS}`
+WHERE `event_type` IN ({listed})""",
     )
-    views_trigger = "TRUE" if rec.view_triggers == "first_in_session" else "FALSE"
     activity = View(
         SHOPPER_ACTIVITY,
         f"""SELECT * FROM shopper_activity(
@@ -84,9 +77,7 @@ FROM `{ON_TIME_EVENTS}`""",
   on_time => DESCRIPTOR(`ts`),
   abandon_after_ms => CAST({analytics.abandon_after_minutes * 60_000} AS BIGINT),
   cart_history_ms => CAST({rec.cart_history_minutes * 60_000} AS BIGINT),
-  viewed_ttl_ms => CAST({state_ttl_minutes * 60_000} AS BIGINT),
-  session_gap_ms => CAST({analytics.session_gap_minutes * 60_000} AS BIGINT),
-  view_triggers => {views_trigger})""",
+  viewed_ttl_ms => CAST({state_ttl_minutes * 60_000} AS BIGINT))""",
     )
     return inputs, activity
 

@@ -56,25 +56,6 @@ def test_leaving_an_analysis_out_drops_its_inserts_but_keeps_the_views_others_re
     assert len(statements.inserts) == len(everything.inserts) - 1
 
 
-def test_every_view_reads_only_views_registered_before_it() -> None:
-    # GIVEN the job's views in the order main.py registers them (Flink resolves a view's query when registered)
-    names = [view.name for view in analytics_statements(SETTINGS).views]
-    # THEN no view reads one registered after it (the session rows come from the shopper function carts registers)
-    for position, view in enumerate(analytics_statements(SETTINGS).views):
-        later = [name for name in names[position + 1 :] if f"`{name}`" in view.query]
-        assert later == [], f"{view.name} reads {later}, registered after it"
-    assert names.index("shopper_activity_rows") < names.index("session_windows")
-
-
-def test_without_sessions_the_shopper_function_still_runs_for_carts_and_recommendations() -> None:
-    # GIVEN the job without session summaries (the benchmark's leave-one-out)
-    statements = analytics_statements(SETTINGS, without=frozenset({"sessions"}))
-    # THEN no session_summary is written, and the shopper function's views stay for the others
-    assert "session_insight" not in insight_functions(statements)
-    assert {"abandoned_cart_insights", "recommendation_insights"} <= insight_functions(statements)
-    assert "shopper_activity_rows" in [view.name for view in statements.views]
-
-
 def test_without_every_analysis_only_the_late_side_output_remains() -> None:
     statements = analytics_statements(SETTINGS, without=frozenset(ANALYSES))
     assert insight_functions(statements) == set()

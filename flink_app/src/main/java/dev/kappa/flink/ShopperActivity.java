@@ -1,10 +1,5 @@
 package dev.kappa.flink;
 
-import dev.kappa.flink.sessions.EndedSession;
-import dev.kappa.flink.sessions.Session;
-import dev.kappa.flink.sessions.SessionEvent;
-import dev.kappa.flink.sessions.SessionState;
-import dev.kappa.flink.sessions.ShopperSessions;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.table.annotation.ArgumentHint;
@@ -22,28 +17,21 @@ import org.apache.flink.table.types.inference.StaticArgument;
 import org.apache.flink.types.Row;
 
 /**
- * {@code shopper_activity}: one keyed operator per shopper (PARTITION BY user_id) for the session summaries
- * ({@link ShopperSessions}), the cart session windows ({@link CartSessionWindows}) and the recommendation
- * triggers ({@link RecommendationTriggers}).
+ * {@code shopper_activity}: one keyed operator per shopper (PARTITION BY user_id) for the cart session
+ * windows ({@link CartSessionWindows}) and the recommendation triggers ({@link RecommendationTriggers}).
  *
- * <p>It replaces four keyed operators, each behind its own shuffle: the {@code session_summaries} function (per
- * user_id and session_id), the {@code cart_windows} group window (SESSION per user_id), the {@code first_views}
- * OVER window (per session_id) and the {@code recommendation_triggers} OVER window (per user_id). A session
- * belongs to one shopper in every log, so a session's events and views per user_id are its events and views per
- * session_id.
+ * <p>It replaces three SQL operators, each behind its own shuffle: the {@code cart_windows} group window
+ * (SESSION per user_id), the {@code first_views} OVER window (per session_id) and the
+ * {@code recommendation_triggers} OVER window (per user_id). A session belongs to one shopper in every log,
+ * so counting a session's views per user_id is counting them per session_id.
  *
- * <p>Input: every on-time event, on time {@code ts}, with what the three rules read. All of them make the
- * session summaries; only the cart changes (add_to_cart, remove_from_cart, purchase, with their line) and, when
- * views trigger ({@code view_triggers}), the product views enter the cart and trigger rules. Output rows of three
- * kinds, with the function's rowtime:
+ * <p>Input: cart changes (add_to_cart, remove_from_cart, purchase, with their line) and, when views trigger,
+ * product views, on time {@code ts}. Output rows of two kinds, with the function's rowtime:
  *
  * <ul>
  *   <li>{@code window}: a cart window, emitted on its timer at end - 1 (= SESSION_ROWTIME);
  *   <li>{@code trigger}: an add_to_cart or a session's first view with its cart history, emitted when the
- *       watermark passes its time (rowtime = its ts, as the OVER window emitted it);
- *   <li>{@code session}: a session summary (session_id and the aggregates), emitted on the named timer
- *       {@value #SESSION_END} when the watermark reaches the session's last event + gap - 1 (rowtime = that
- *       timer's time, at or before it; nothing reads it).
+ *       watermark passes its time (rowtime = its ts, as the OVER window emitted it).
  * </ul>
  *
  * <p>State: list and map views only (read entry by entry from the state backend when a call uses them; a
@@ -56,36 +44,24 @@ import org.apache.flink.types.Row;
  * read, not by a state TTL (whose incremental cleanup on the heap backend copied whole maps on every access);
  * a named event-time timer {@value #VIEWED_CLEANUP} about a TTL after a session's first view removes the expired
  * entries. A view of a session already seen is not buffered: it cannot be the session's first (that one is at
- * or behind the watermark, this one ahead of it); it only refreshes the session's mark. The open session
- * summaries are a map view too (session id → {@link SessionState}, read for the event's session id only), with
- * one named timer per shopper ({@value #SESSION_END}, lazy: see {@link ShopperSessions}).
+ * or behind the watermark, this one ahead of it); it only refreshes the session's mark.
  */
 @DataTypeHint(
         "ROW<kind STRING, session_id STRING, event_id STRING, event_type STRING, product_id STRING, "
                 + "ts_ms BIGINT, cart_history STRING, last_change_ms BIGINT, changes STRING, carted STRING, "
-                + "last_add_ms BIGINT, last_purchase_ms BIGINT, started_at_ms BIGINT, ended_at_ms BIGINT, "
-                + "events BIGINT, page_views BIGINT, product_views BIGINT, searches BIGINT, cart_adds BIGINT, "
-                + "cart_value_cents BIGINT, cart_currency STRING, checkouts BIGINT, order_amounts STRING>")
+                + "last_add_ms BIGINT, last_purchase_ms BIGINT>")
 public class ShopperActivity extends ProcessTableFunction<Row> implements SpecializedFunction {
     private static final long serialVersionUID = 1L;
 
     public static final String WINDOW = "window";
     public static final String TRIGGER = "trigger";
-    public static final String SESSION = "session";
 
     private static final String ABANDON_AFTER_MS = "abandon_after_ms";
     private static final String CART_HISTORY_MS = "cart_history_ms";
     private static final String VIEWED_TTL_MS = "viewed_ttl_ms";
-    private static final String SESSION_GAP_MS = "session_gap_ms";
-    private static final String VIEW_TRIGGERS = "view_triggers";
 
-    private static final String PRODUCT_VIEW = "product_view";
-
-    /** The named timer that removes the expired viewed sessions (the windows' and triggers' timers are unnamed). */
+    /** The named timer that removes the expired viewed sessions (every other timer is unnamed). */
     public static final String VIEWED_CLEANUP = "viewed_sessions_cleanup";
-
-    /** The named timer that ends the shopper's session summaries (one per shopper, see {@link ShopperSessions}). */
-    public static final String SESSION_END = "session_end";
 
     /**
      * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
@@ -98,33 +74,27 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
 
     private Long viewedTtlMs;
 
-    private Long sessionGapMs;
-
-    private Boolean viewTriggers;
-
     private transient ViewedSessionExpiry expiry;
 
     /** A copy of this function holding the call's literal arguments (the planner calls it for the runtime). */
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
         ShopperActivity specialized = new ShopperActivity();
-        specialized.abandonAfterMs = literal(context, ABANDON_AFTER_MS, Long.class, "CAST(1800000 AS BIGINT)");
-        specialized.cartHistoryMs = literal(context, CART_HISTORY_MS, Long.class, "CAST(1800000 AS BIGINT)");
-        specialized.viewedTtlMs = literal(context, VIEWED_TTL_MS, Long.class, "CAST(1800000 AS BIGINT)");
-        specialized.sessionGapMs = literal(context, SESSION_GAP_MS, Long.class, "CAST(1800000 AS BIGINT)");
-        specialized.viewTriggers = literal(context, VIEW_TRIGGERS, Boolean.class, "TRUE");
+        specialized.abandonAfterMs = literal(context, ABANDON_AFTER_MS);
+        specialized.cartHistoryMs = literal(context, CART_HISTORY_MS);
+        specialized.viewedTtlMs = literal(context, VIEWED_TTL_MS);
         return specialized;
     }
 
-    private <T> T literal(SpecializedContext specialized, String name, Class<T> type, String example) {
+    private Long literal(SpecializedContext specialized, String name) {
         CallContext context = specialized.getCallContext();
         List<StaticArgument> arguments =
                 getTypeInference(context.getDataTypeFactory()).getStaticArguments().orElse(List.of());
         for (int i = 0; i < arguments.size(); i++) {
             if (arguments.get(i).getName().equals(name)) {
-                return context.getArgumentValue(i, type)
+                return context.getArgumentValue(i, Long.class)
                         .orElseThrow(() -> new ValidationException("shopper_activity: the argument " + name
-                                + " must be a constant, e.g. " + name + " => " + example));
+                                + " must be a constant, e.g. " + name + " => CAST(1800000 AS BIGINT)"));
             }
         }
         throw new ValidationException("shopper_activity: no argument " + name + " in " + arguments);
@@ -136,29 +106,17 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             @StateHint(ttl = "0") ListView<ShopperEvent> pending,
             @StateHint(ttl = "0") ListView<CartLine> history,
             @StateHint(ttl = "0") MapView<String, Long> viewedSessions,
-            @StateHint(ttl = "0") MapView<String, SessionState> sessions,
             @ArgumentHint({ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}) Row input,
             @ArgumentHint(name = ABANDON_AFTER_MS) Long abandonAfterMs,
             @ArgumentHint(name = CART_HISTORY_MS) Long cartHistoryMs,
-            @ArgumentHint(name = VIEWED_TTL_MS) Long viewedTtlMs,
-            @ArgumentHint(name = SESSION_GAP_MS) Long sessionGapMs,
-            @ArgumentHint(name = VIEW_TRIGGERS) Boolean viewTriggers)
+            @ArgumentHint(name = VIEWED_TTL_MS) Long viewedTtlMs)
             throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
         long watermark = watermark(time);
         long at = time.time();
         String eventType = input.getFieldAs("event_type");
         String sessionId = input.getFieldAs("session_id");
-        SessionEvent summarized = sessionEvent(input, eventType, at);
-        Long sessionEnd = new ShopperSessions(sessionGapMs, sessions).add(sessionId, summarized, watermark);
-        if (sessionEnd != null) {
-            time.registerOnTime(SESSION_END, sessionEnd);
-        }
-        boolean cartChange = CartChange.isCartChange(eventType);
-        if (!cartChange && !(Boolean.TRUE.equals(viewTriggers) && PRODUCT_VIEW.equals(eventType))) {
-            return; // only the session summaries read it
-        }
-        if (!cartChange) {
+        if (!CartChange.isCartChange(eventType)) {
             long nowMs = System.currentTimeMillis(); // processing time, the TTL's clock
             if (expiry().marked(viewedSessions.get(sessionId), nowMs)) {
                 viewedSessions.put(sessionId, nowMs); // refreshes the mark, as every view refreshed the TTL
@@ -167,7 +125,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         }
         String productId = input.getFieldAs("product_id");
         String line = input.getFieldAs("line");
-        if (cartChange) {
+        if (CartChange.isCartChange(eventType)) {
             List<CartWindow> open = copy(windows.get());
             CartChange change = new CartChange(at, eventType, productId, line);
             CartWindow window = new CartSessionWindows(abandonAfterMs).add(open, change, watermark);
@@ -188,20 +146,14 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             ListView<CartWindow> windows,
             ListView<ShopperEvent> pending,
             ListView<CartLine> history,
-            MapView<String, Long> viewedSessions,
-            MapView<String, SessionState> sessions)
+            MapView<String, Long> viewedSessions)
             throws Exception {
-        if (cartHistoryMs == null || abandonAfterMs == null || viewedTtlMs == null || sessionGapMs == null) {
+        if (cartHistoryMs == null || abandonAfterMs == null || viewedTtlMs == null) {
             throw new IllegalStateException(
                     "shopper_activity has no arguments in onTimer: it runs only as specialized by the planner");
         }
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        String timer = ctx.currentTimer();
-        if (SESSION_END.equals(timer)) {
-            endSessions(time, sessions);
-            return;
-        }
-        if (VIEWED_CLEANUP.equals(timer)) {
+        if (VIEWED_CLEANUP.equals(ctx.currentTimer())) {
             removeExpiredViews(time, viewedSessions);
             return;
         }
@@ -235,8 +187,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             ShopperEvent e = trigger.event;
             collect(
                     Row.of(TRIGGER, e.sessionId, e.eventId, e.eventType, e.productId, e.atMs,
-                            trigger.cartHistory, null, null, null, null, null, null, null, null, null, null, null,
-                            null, null, null, null, null));
+                            trigger.cartHistory, null, null, null, null, null));
         }
         List<CartWindow> open = copy(windows.get());
         List<CartWindow> fired = new CartSessionWindows(abandonAfterMs).fire(open, now);
@@ -246,46 +197,12 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         for (CartWindow window : fired) {
             collect(
                     Row.of(WINDOW, null, null, null, null, null, null, window.lastChangeMs, window.changesText(),
-                            window.cartedText(), window.lastAddMs, window.lastPurchaseMs, null, null, null, null,
-                            null, null, null, null, null, null, null));
+                            window.cartedText(), window.lastAddMs, window.lastPurchaseMs));
         }
         Long expiry = triggers.nextExpiry(lines);
         if (expiry != null) {
             time.registerOnTime(expiry);
         }
-    }
-
-    /**
-     * Emits the session summaries the watermark has reached; the timer then goes to the earliest end of the
-     * sessions left open, or is cleared (its entry in the named timers' state too) when none is.
-     */
-    private void endSessions(TimeContext<Long> time, MapView<String, SessionState> sessions) throws Exception {
-        ShopperSessions shopper = new ShopperSessions(sessionGapMs, sessions);
-        for (EndedSession ended : shopper.end(watermark(time))) {
-            Session s = ended.session;
-            collect(
-                    Row.of(SESSION, ended.sessionId, null, null, null, null, null, null, null, null, null, null,
-                            s.startedAtMs, s.endedAtMs, s.events, s.pageViews, s.productViews, s.searches,
-                            s.cartAdds, s.cartValueCents, s.cartCurrency, s.checkouts, s.orderAmounts));
-        }
-        Long next = shopper.earliestEnd();
-        if (next != null) {
-            time.registerOnTime(SESSION_END, next);
-        } else {
-            time.clearTimer(SESSION_END);
-        }
-    }
-
-    /** What the session summaries read of an event (the columns `shopper_inputs` projects for them). */
-    private static SessionEvent sessionEvent(Row input, String eventType, long at) {
-        return new SessionEvent(
-                eventType,
-                at,
-                input.getFieldAs("quantity"),
-                input.getFieldAs("price_cents"),
-                input.getFieldAs("product_currency"),
-                input.getFieldAs("order_currency"),
-                input.getFieldAs("order_total_cents"));
     }
 
     private ViewedSessionExpiry expiry() {

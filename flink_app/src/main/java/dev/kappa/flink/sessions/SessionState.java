@@ -1,61 +1,70 @@
 package dev.kappa.flink.sessions;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.table.api.dataview.ListView;
 
 /**
- * The open sessions of one session id of a shopper, as {@link ShopperSessions} keeps them (one map entry per
- * session id): the first open session, and the rare others (an out-of-order gap left two sessions of the id
- * open).
+ * The state layout of {@link SessionSummaries} for one (user_id, session_id): its first open session inline,
+ * the rare others (an out-of-order gap between two of the key's sessions) in a list view.
  *
- * <p>A session id has one open session nearly always. The entry is a map view's value: read only when the
- * shopper's function asks for that session id (on the heap state backend the object itself, unconverted; a value
- * state would be converted, hashed and compared on every call of the function, whatever the call does).
+ * <p>A key has one open session nearly always. The PTF runtime converts a value state between Flink's internal
+ * rows and the Java object, hashes and compares it on every call; a flat row of the session's fields is cheap to
+ * convert, where a list of sessions (an {@code ARRAY<ROW>}, the previous layout) was serialized as a whole each
+ * time. The list view is read only when {@link #more} says it holds sessions.
  *
- * <p>A state POJO (public fields, no-argument constructor). It holds its sessions rather than extending {@link
- * Session}: Flink's type extraction rejects a structured type with a field of its own superclass.
+ * <p>A state POJO (public fields, no-argument constructor): the session's fields, and two flags.
  */
-public class SessionState {
-    /** The session id's first open session. */
-    public Session first;
+public class SessionState extends Session {
+    /** False in a fresh state: the key has no open session. */
+    public boolean open;
 
-    /** The session id's further open sessions, in their order; null when it has only the first (nearly always). */
-    public Session[] others;
+    /** True when the key has further open sessions, in the list view. */
+    public boolean more;
 
     public SessionState() {}
 
-    /** The session id's open sessions, in their order: the first, then the others; {@link #store} keeps them. */
-    public List<Session> load() {
-        List<Session> sessions = new ArrayList<>(others == null ? 1 : 1 + others.length);
-        if (first != null) {
-            sessions.add(first);
+    /**
+     * The key's open sessions, in their order: this state itself (when open), then the list view's. Changing the
+     * first one changes this state; {@link #store} writes the rest back.
+     */
+    public List<Session> load(ListView<Session> others) throws Exception {
+        List<Session> sessions = new ArrayList<>(1);
+        if (open) {
+            sessions.add(this);
         }
-        if (others != null) {
-            sessions.addAll(Arrays.asList(others));
+        if (more) {
+            for (Session session : others.get()) {
+                sessions.add(session);
+            }
         }
         return sessions;
     }
 
     /**
-     * Keeps {@code sessions} (as {@link #load} returned them, then changed by the rule) in this state.
+     * Keeps {@code sessions} (as {@link #load} returned them, then changed by the rule) in this state and the list
+     * view.
      *
-     * @return false when no session is left open: the caller then removes the entry
+     * @return false when no session is left open: the caller then clears this state
      */
-    public boolean store(List<Session> sessions) {
-        first = sessions.isEmpty() ? null : sessions.get(0);
-        others = sessions.size() > 1 ? sessions.subList(1, sessions.size()).toArray(new Session[0]) : null;
-        return first != null;
-    }
-
-    /** The earliest max timestamp of the open sessions: when the next of them can end (Long.MAX_VALUE: none). */
-    long earliestMaxTimestamp() {
-        long earliest = first == null ? Long.MAX_VALUE : first.maxTimestamp();
-        if (others != null) {
-            for (Session session : others) {
-                earliest = Math.min(earliest, session.maxTimestamp());
+    public boolean store(List<Session> sessions, ListView<Session> others) throws Exception {
+        boolean hadMore = more;
+        more = sessions.size() > 1;
+        if (hadMore || more) {
+            others.clear();
+            if (more) {
+                others.addAll(sessions.subList(1, sessions.size()));
             }
         }
-        return earliest;
+        if (sessions.isEmpty()) {
+            open = false;
+            return false;
+        }
+        Session first = sessions.get(0);
+        if (first != this) {
+            set(first);
+        }
+        open = true;
+        return true;
     }
 }
