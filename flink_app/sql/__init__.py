@@ -67,7 +67,8 @@ def run_starts(source_sql: str, *, flag: str, order_by: str, partition_by: str |
     `MATCH_RECOGNIZE (ORDER BY <order_by> ... AFTER MATCH SKIP TO LAST T PATTERN (N T) DEFINE N AS NOT N.<flag>,
     T AS T.<flag>)` matches (a pattern's rows are consecutive; the first row of a partition has no N before it;
     a NULL flag satisfies neither condition), written as an OVER window over the row and the one before it:
-    one comparison per row instead of Flink's CEP operator (its NFA and shared buffer, and their JIT).
+    one comparison per row instead of Flink's CEP operator (its NFA and shared buffer; measured CPU-neutral in
+    the job, docs/benchmarks.md run 10, and one operator kind fewer in the plan).
     `order_by` must be the source's time attribute (ascending, as every streaming OVER window). The result has
     the source's columns plus `_rows` and `_false_rows`, the frame's counts."""
     partition = f"PARTITION BY {partition_by} " if partition_by else ""
