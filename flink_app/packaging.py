@@ -128,9 +128,11 @@ def _ignored(directory: str, names: list[str]) -> list[str]:
 def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -> Path:
     """`mvn package` of flink_app/pom.xml → flink_app/target/kappa-flink-connectors.jar (also what local Kafka
     runs load). Raises `PackagingError` quoting Maven's first error, or naming what to install."""
-    if shutil.which("java") is None:
+    if shutil.which("javac") is None:
+        # The jar holds the job's Java functions: Maven compiles them, which a JRE alone (java, no javac) cannot.
+        found = " (found java but no javac: a runtime without the compiler)" if shutil.which("java") else ""
         raise PackagingError(
-            "Java (a JDK, 11+) is required to build the connector jar with Maven "
+            f"Java (a JDK, 11+) is required to build the connector jar with Maven{found} "
             "(apt-get install openjdk-17-jdk-headless), or pass --jar PATH"
         )
     # The Java functions' unit tests (flink_app/src/test) run in every build.

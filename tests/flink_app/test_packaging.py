@@ -70,8 +70,13 @@ def test_missing_java_or_maven_is_an_error_saying_what_to_install(
     monkeypatch.setattr(packaging.shutil, "which", lambda _: None)
     with pytest.raises(PackagingError, match=r"Java \(a JDK, 11\+\) is required"):
         build_package(out_dir=tmp_path, python_dependencies=False)
-    # GIVEN Java but no Maven THEN it names Maven and how to install it
+    # GIVEN a Java runtime without its compiler THEN it says a JDK is needed and what was found
     monkeypatch.setattr(packaging.shutil, "which", lambda name: "/usr/bin/java" if name == "java" else None)
+    with pytest.raises(PackagingError, match=r"a JDK, 11\+\) is required .* \(found java but no javac"):
+        build_package(out_dir=tmp_path, python_dependencies=False)
+    # GIVEN a JDK but no Maven THEN it names Maven and how to install it
+    jdk = {"java": "/usr/bin/java", "javac": "/usr/bin/javac"}
+    monkeypatch.setattr(packaging.shutil, "which", lambda name: jdk.get(name))
     with pytest.raises(PackagingError, match=r"Maven \(mvn\) is not installed.*apt-get install maven"):
         build_package(out_dir=tmp_path, python_dependencies=False)
     # AND a layout-only build may go on without the jar, saying why
@@ -103,7 +108,7 @@ def test_failed_maven_build_reports_mavens_first_error(
     )
     mvn.chmod(0o755)
     monkeypatch.setattr(
-        packaging.shutil, "which", lambda name: str(mvn) if name == "mvn" else "/usr/bin/java"
+        packaging.shutil, "which", lambda name: str(mvn) if name == "mvn" else f"/usr/bin/{name}"
     )
     # WHEN the package is built THEN it fails, quoting Maven's first real error
     with pytest.raises(PackagingError) as caught:
