@@ -142,6 +142,8 @@ def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -
     )
     progress(f"building {what} with Maven ({POM.relative_to(REPO_ROOT)}; the first build downloads ~40 MB)")
     started = time.monotonic()
+    # The sources as Maven reads them: a source saved during the build must leave the jar stale (below).
+    sources_as_built = newest_source_mtime()
     try:
         run_maven(POM, goals, purpose=f"{what} ({POM.relative_to(REPO_ROOT)})")
     except MavenError as error:
@@ -154,6 +156,9 @@ def build_connector_jar(*, kinesis: bool = False, progress: Progress = _quiet) -
     partial = BUILT_JAR.with_name(f".{JAR_NAME}.{os.getpid()}.partial")
     shutil.copyfile(SHADED_JAR, partial)
     partial.replace(BUILT_JAR)
+    # Dated as the sources it was built from, not when Maven finished: a source saved while Maven ran is newer
+    # than the jar, so `jar_is_stale` rebuilds it next time instead of trusting a jar without the change.
+    os.utime(BUILT_JAR, (sources_as_built, sources_as_built))
     progress(f"built {BUILT_JAR.relative_to(REPO_ROOT)} in {time.monotonic() - started:.0f} s")
     return BUILT_JAR
 
@@ -162,13 +167,17 @@ JAVA_SOURCES = POM.parent / "src"
 """The job's Java functions and their unit tests (Maven layout), compiled into the jar."""
 
 
+def newest_source_mtime() -> float:
+    """The latest modification time of the pom and the Java sources the jar is built from."""
+    sources = [POM, *(path for path in JAVA_SOURCES.rglob("*") if path.is_file())]
+    return max(source.stat().st_mtime for source in sources)
+
+
 def jar_is_stale(jar: Path = BUILT_JAR) -> bool:
     """True when `jar` is missing or older than the pom or any Java source it is built from."""
     if not jar.is_file():
         return True
-    built = jar.stat().st_mtime
-    sources = [POM, *(path for path in JAVA_SOURCES.rglob("*") if path.is_file())]
-    return any(source.stat().st_mtime > built for source in sources)
+    return newest_source_mtime() > jar.stat().st_mtime
 
 
 def ensure_job_jar(progress: Progress = _quiet) -> Path:

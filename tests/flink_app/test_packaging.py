@@ -223,3 +223,39 @@ def test_the_jar_is_stale_when_missing_or_older_than_the_pom_or_a_java_source(
     os.utime(source, (1_000, 1_000))
     os.utime(pom, (3_000, 3_000))
     assert packaging.jar_is_stale(jar)
+
+
+def test_a_source_saved_while_maven_builds_leaves_the_built_jar_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a pom and a Java source last saved at t = 1,000, and a Maven whose build takes until t = 5,000
+    pom = tmp_path / "flink_app" / "pom.xml"
+    source = pom.parent / "src" / "main" / "java" / "F.java"
+    source.parent.mkdir(parents=True)
+    pom.write_text("<project/>")
+    source.write_text("class F {}")
+    for path in (pom, source):
+        os.utime(path, (1_000, 1_000))
+    shaded = pom.parent / "target" / "shaded" / "job.jar"
+    built = pom.parent / "target" / "job.jar"
+
+    def maven(_pom, _goals, *, purpose: str) -> None:
+        # WHEN the source is saved again while Maven runs (after it read the source)
+        os.utime(source, (3_000, 3_000))
+        shaded.parent.mkdir(parents=True)
+        shaded.write_bytes(b"PK")
+
+    monkeypatch.setattr(packaging, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(packaging, "POM", pom)
+    monkeypatch.setattr(packaging, "JAVA_SOURCES", pom.parent / "src")
+    monkeypatch.setattr(packaging, "SHADED_JAR", shaded)
+    monkeypatch.setattr(packaging, "BUILT_JAR", built)
+    monkeypatch.setattr(packaging, "run_maven", maven)
+    monkeypatch.setattr(packaging.shutil, "which", lambda name: f"/usr/bin/{name}")
+    packaging.build_connector_jar()
+    # THEN the jar is dated as the sources Maven built from, and the edit makes it stale
+    assert built.stat().st_mtime == 1_000
+    assert packaging.jar_is_stale(built)
+    # AND without an edit during the build it is current
+    os.utime(source, (1_000, 1_000))
+    assert not packaging.jar_is_stale(built)
