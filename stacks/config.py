@@ -115,6 +115,15 @@ class ProcessingConfig(_Frozen):
     log_level: Literal["INFO", "WARN", "ERROR", "DEBUG"] = "INFO"
     job_version: str = Field(default="v1", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     start_position: Literal["LATEST", "TRIM_HORIZON", "AT_TIMESTAMP"] = "TRIM_HORIZON"
+    source_idle_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        le=3_600_000,
+        description=(
+            "job.source.idle_timeout_ms: a shard (or MSK partition) without records this long stops holding the "
+            "watermark back, so windows and timers still fire when some shards carry no traffic; 0 = never"
+        ),
+    )
     insights_stream: StreamConfig = StreamConfig()
     job_properties: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="extra Managed Flink property groups, e.g. analytics thresholds"

@@ -84,6 +84,8 @@ def job_property_groups(
             "job_version": settings.job_version,
             "python.execution_mode": "thread",
             "checkpoint.interval_ms": str(settings.checkpoint_interval_ms),
+            # Without it a shard with no traffic holds the watermark, and every window and timer, back for good.
+            "source.idle_timeout_ms": str(settings.source_idle_timeout_ms),
         },
         "source": source,
         "sink": sink,

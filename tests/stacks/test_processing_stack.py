@@ -75,6 +75,8 @@ def test_property_groups_name_the_python_entry_jar_streams_and_version(synthesiz
         "pyFiles": PYTHON_FILES,
     }
     assert groups["job"]["job_version"] == "v1"
+    # an idle shard must not hold the watermark back for good (Flink: table.exec.source.idle-timeout)
+    assert groups["job"]["source.idle_timeout_ms"] == "30000"
     assert groups["source"]["type"] == "kinesis"
     assert groups["source"]["kinesis.start_position"] == "TRIM_HORIZON"
     assert "Fn::ImportValue" in json.dumps(
@@ -234,3 +236,9 @@ def test_the_job_accepts_the_property_groups_the_stack_writes(log_backend: str, 
         assert settings.sink.topic == names.insights_topic
         assert settings.source.security == settings.sink.security == "iam"
         assert settings.source.start_position == KAFKA_START_POSITIONS[start_position]
+
+
+def test_the_idle_timeout_comes_from_config_and_zero_turns_it_off() -> None:
+    config = load_config({"environments": {"dev": {"processing": {"source_idle_timeout_ms": 0}}}}).processing
+    groups = job_property_groups(config, raw_stream_arn="raw", insights_stream_arn="out")
+    assert groups["job"]["source.idle_timeout_ms"] == "0"
