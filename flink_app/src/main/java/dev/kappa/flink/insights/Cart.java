@@ -2,8 +2,10 @@ package dev.kappa.flink.insights;
 
 import dev.kappa.flink.CodePoints;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -98,6 +100,11 @@ final class Cart {
         changed = false;
         lastChangeAtMs = 0;
         sessionId = "";
+    }
+
+    /** The products in the cart (Python: the snapshot's {@code product_ids}). */
+    Set<String> productIds() {
+        return Collections.unmodifiableSet(items.keySet());
     }
 
     /** The lines, sorted by product id (code point order, Python's {@code sorted}). */

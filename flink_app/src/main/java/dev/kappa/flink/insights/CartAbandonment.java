@@ -2,6 +2,7 @@ package dev.kappa.flink.insights;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Cart abandonment over one cart window's changes: {@code rules.abandonment.abandoned_carts} (the {@code
@@ -49,7 +50,7 @@ final class CartAbandonment {
         List<AbandonedCart> abandoned = new ArrayList<>(1);
         Cart cart = new Cart();
         for (CartChange change : CartChange.decodeSorted(changes)) {
-            if (!cart.isEmpty() && cart.hasLastChange() && isLaterThanAbandon(change.atMs, cart.lastChangeAtMs())) {
+            if (isAbandonedBefore(cart, change.atMs)) {
                 abandoned.add(new AbandonedCart(cart, abandonedAt(cart)));
                 cart.clear();
             }
@@ -59,6 +60,32 @@ final class CartAbandonment {
             abandoned.add(new AbandonedCart(cart, abandonedAt(cart)));
         }
         return abandoned;
+    }
+
+    /**
+     * The products in the cart at {@code atMs}: the changes up to then replayed as {@link #abandonedCarts} does (a
+     * cart abandoned before a change is emptied first), none when the cart is abandoned by {@code atMs} itself
+     * ({@code CartAbandonment.add} over the changes at or before the time, then {@code current_cart}).
+     */
+    Set<String> productsInCartAt(String changes, long atMs) {
+        Cart cart = new Cart();
+        for (CartChange change : CartChange.decodeSorted(changes)) {
+            if (change.atMs > atMs) {
+                continue;
+            }
+            if (isAbandonedBefore(cart, change.atMs)) {
+                cart.clear();
+            }
+            cart.apply(change);
+        }
+        return cart.isEmpty() || !cart.hasLastChange() || isLaterThanAbandon(atMs, cart.lastChangeAtMs())
+                ? Set.of()
+                : cart.productIds();
+    }
+
+    /** True when {@code cart} holds items that no change followed within abandon_after by {@code atMs}. */
+    private boolean isAbandonedBefore(Cart cart, long atMs) {
+        return !cart.isEmpty() && cart.hasLastChange() && isLaterThanAbandon(atMs, cart.lastChangeAtMs());
     }
 
     /** {@code at - last > abandon_after} on the exact difference (Python's ints do not wrap). */

@@ -16,7 +16,7 @@ import java.util.Set;
  * time - model version (at least 0); those at or above {@code min_support} that are not the trigger product are
  * candidates; the best {@code top_k} (score descending, product id by code point on ties; ids are ASCII per the
  * event contract, where code point and UTF-16 order agree) not in the cart at the trigger's time ({@link
- * CartReplay}) are recommended, with the score rounded to 4 decimals. No candidate or nothing chosen: no insight.
+ * CartAbandonment#productsInCartAt}) are recommended, with the score rounded to 4 decimals. No candidate or nothing chosen: no insight.
  * Key: (user_id, trigger event id); occurred_at = the trigger's time.
  *
  * <p>The decay factor may be one ulp off CPython's {@code math.pow} ({@link Decay}). The payload is built with
@@ -37,7 +37,7 @@ public final class ProductRecommendationInsight {
     private final int topK;
     private final double minSupport;
     private final long halfLifeMs;
-    private final long abandonAfterMs;
+    private final CartAbandonment carts;
     private final InsightIds ids = new InsightIds();
     private long ambiguousPayloads;
 
@@ -68,14 +68,14 @@ public final class ProductRecommendationInsight {
         this.topK = topK;
         this.minSupport = minSupport;
         this.halfLifeMs = halfLifeMs;
-        this.abandonAfterMs = abandonAfterMs;
+        this.carts = new CartAbandonment(abandonAfterMs);
     }
 
     public boolean hasSettings(int topK, double minSupport, long halfLifeMs, long abandonAfterMs) {
         return this.topK == topK
                 && Double.compare(this.minSupport, minSupport) == 0
                 && this.halfLifeMs == halfLifeMs
-                && this.abandonAfterMs == abandonAfterMs;
+                && carts.abandonAfterMs() == abandonAfterMs;
     }
 
     /** Payloads whose text depended on which of the two possible decay factors Python's pow returned. */
@@ -92,7 +92,7 @@ public final class ProductRecommendationInsight {
             checkSame(true, candidates(neighbors, trigger.productId, factors[1]).isEmpty());
             return null;
         }
-        Set<String> inCart = CartReplay.productsInCart(trigger.cartHistory, trigger.tsMs, abandonAfterMs);
+        Set<String> inCart = carts.productsInCartAt(trigger.cartHistory, trigger.tsMs);
         String recommendations = recommendations(candidates, trigger.productId, inCart);
         if (factors[1] != factors[0]) {
             List<Neighbor> alternative = candidates(neighbors, trigger.productId, factors[1]);
