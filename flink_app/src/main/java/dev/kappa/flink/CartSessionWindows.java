@@ -1,6 +1,7 @@
 package dev.kappa.flink;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -74,6 +75,46 @@ public final class CartSessionWindows {
             windows.add(at, result);
         }
         return result;
+    }
+
+    /** The earliest max timestamp of the open windows (when the next one fires), Long.MAX_VALUE when none. */
+    public static long firstDue(List<CartWindow> windows) {
+        long first = Long.MAX_VALUE;
+        for (CartWindow window : windows) {
+            first = Math.min(first, window.maxTimestamp());
+        }
+        return first;
+    }
+
+    /** The max timestamps of the windows (each window's timer), in the list's order. */
+    public static long[] dueTimes(List<CartWindow> windows) {
+        long[] due = new long[windows.size()];
+        for (int i = 0; i < due.length; i++) {
+            due[i] = windows.get(i).maxTimestamp();
+        }
+        return due;
+    }
+
+    /**
+     * The times of {@code before} (from {@link #dueTimes}) that no window of {@code after} is due at any more:
+     * the timers of the windows an {@link #add} extended or merged away.
+     */
+    public static long[] replacedDueTimes(long[] before, List<CartWindow> after) {
+        long[] replaced = new long[before.length];
+        int count = 0;
+        for (long due : before) {
+            boolean kept = false;
+            for (CartWindow window : after) {
+                if (window.maxTimestamp() == due) {
+                    kept = true;
+                    break;
+                }
+            }
+            if (!kept) {
+                replaced[count++] = due;
+            }
+        }
+        return count == replaced.length ? replaced : Arrays.copyOf(replaced, count);
     }
 
     /** Removes and returns the windows that fire when the watermark reaches {@code time}, by start. */

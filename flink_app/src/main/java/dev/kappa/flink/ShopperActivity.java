@@ -127,11 +127,13 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         String line = input.getFieldAs("line");
         if (CartChange.isCartChange(eventType)) {
             List<CartWindow> open = copy(windows.get());
+            long[] dueBefore = CartSessionWindows.dueTimes(open);
             CartChange change = new CartChange(at, eventType, productId, line);
             CartWindow window = new CartSessionWindows(abandonAfterMs).add(open, change, watermark);
             if (window != null) {
                 replace(windows, open);
                 time.registerOnTime(window.maxTimestamp());
+                clearReplacedWindowTimers(time, CartSessionWindows.replacedDueTimes(dueBefore, open), pending);
             }
         }
         ShopperEvent event = new ShopperEvent(at, eventType, sessionId, input.getFieldAs("event_id"), productId, line);
@@ -203,6 +205,37 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         if (expiry != null) {
             time.registerOnTime(expiry);
         }
+    }
+
+    /**
+     * Clears the timers of the windows a change extended or merged away, so that they do not fire an onTimer call
+     * that finds nothing due. A time a buffered row also waits for keeps its timer (unnamed timers of one
+     * millisecond are one timer). The history's expiry timer may share it too; clearing that one only keeps the
+     * expired lines in state until the next timer of the shopper removes them: no result reads them (every frame
+     * forgets the lines before it first).
+     */
+    private static void clearReplacedWindowTimers(
+            TimeContext<Long> time, long[] replaced, ListView<ShopperEvent> pending) throws Exception {
+        if (replaced.length == 0) {
+            return;
+        }
+        Iterable<ShopperEvent> waiting = pending.get();
+        for (long due : replaced) {
+            if (!waitsAt(waiting, due)) {
+                time.clearTimer(due);
+            }
+        }
+    }
+
+    private static boolean waitsAt(Iterable<ShopperEvent> waiting, long at) {
+        if (waiting != null) {
+            for (ShopperEvent event : waiting) {
+                if (event.atMs == at) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private ViewedSessionExpiry expiry() {

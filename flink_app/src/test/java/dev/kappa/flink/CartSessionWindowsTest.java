@@ -1,5 +1,6 @@
 package dev.kappa.flink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -122,5 +123,56 @@ class CartSessionWindowsTest {
     @Test
     void the_gap_must_be_positive() {
         assertThrows(IllegalArgumentException.class, () -> new CartSessionWindows(0));
+    }
+
+    @Test
+    void extending_a_window_replaces_its_due_time() {
+        // GIVEN a window [100, 130), due at 129
+        List<CartWindow> windows = new ArrayList<>();
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
+        long[] before = CartSessionWindows.dueTimes(windows);
+        // WHEN a change at 110 extends it to [100, 140)
+        rule.add(windows, add(110, "p2"), NO_WATERMARK);
+        // THEN its old due time 129 is replaced (by 139)
+        assertArrayEquals(new long[] {129}, CartSessionWindows.replacedDueTimes(before, windows));
+        assertArrayEquals(new long[] {139}, CartSessionWindows.dueTimes(windows));
+    }
+
+    @Test
+    void a_change_inside_a_window_that_does_not_move_its_end_replaces_nothing() {
+        // GIVEN a window [100, 150) (changes at 100 and 120)
+        List<CartWindow> windows = new ArrayList<>();
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
+        rule.add(windows, add(120, "p2"), NO_WATERMARK);
+        long[] before = CartSessionWindows.dueTimes(windows);
+        // WHEN a change at 105 (its window [105, 135) inside) arrives
+        rule.add(windows, purchase(105), NO_WATERMARK);
+        // THEN the window is still due at 149
+        assertArrayEquals(new long[0], CartSessionWindows.replacedDueTimes(before, windows));
+    }
+
+    @Test
+    void a_new_window_replaces_nothing_and_a_merge_replaces_both_due_times() {
+        // GIVEN windows [100, 130) and [140, 170)
+        List<CartWindow> windows = new ArrayList<>();
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
+        long[] one = CartSessionWindows.dueTimes(windows);
+        rule.add(windows, add(140, "p2"), NO_WATERMARK);
+        assertArrayEquals(new long[0], CartSessionWindows.replacedDueTimes(one, windows));
+        long[] two = CartSessionWindows.dueTimes(windows);
+        // WHEN a change at 125 (its window [125, 155) intersects both) merges them into [100, 170)
+        rule.add(windows, add(125, "p3"), NO_WATERMARK);
+        // THEN the one window left is due at 169, which was the second's: only 129 is replaced
+        assertEquals(1, windows.size());
+        assertArrayEquals(new long[] {129}, CartSessionWindows.replacedDueTimes(two, windows));
+    }
+
+    @Test
+    void a_late_change_replaces_nothing() {
+        List<CartWindow> windows = new ArrayList<>();
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
+        long[] before = CartSessionWindows.dueTimes(windows);
+        assertNull(rule.add(windows, add(10, "p2"), 200));
+        assertArrayEquals(new long[0], CartSessionWindows.replacedDueTimes(before, windows));
     }
 }
