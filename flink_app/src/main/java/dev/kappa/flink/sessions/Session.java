@@ -52,22 +52,6 @@ public class Session {
         return session;
     }
 
-    /** Makes this session a copy of {@code other} (every field: the window and the aggregates). */
-    void set(Session other) {
-        startedAtMs = other.startedAtMs;
-        endedAtMs = other.endedAtMs;
-        windowEndMs = other.windowEndMs;
-        events = other.events;
-        pageViews = other.pageViews;
-        productViews = other.productViews;
-        searches = other.searches;
-        cartAdds = other.cartAdds;
-        cartValueCents = other.cartValueCents;
-        cartCurrency = other.cartCurrency;
-        checkouts = other.checkouts;
-        orderAmounts = other.orderAmounts;
-    }
-
     /** The window's last millisecond, when it fires (TimeWindow.maxTimestamp). */
     long maxTimestamp() {
         return windowEndMs - 1;

@@ -5,7 +5,7 @@ import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.StateHint;
-import org.apache.flink.table.api.dataview.ListView;
+import org.apache.flink.table.api.dataview.MapView;
 import org.apache.flink.table.functions.ProcessTableFunction;
 import org.apache.flink.types.Row;
 
@@ -21,8 +21,8 @@ import org.apache.flink.types.Row;
  * {@link SessionWindows} for the rule and the Flink classes whose behaviour it copies, {@link Session} for the
  * aggregates). Output: the partition keys, the columns below, then `rowtime` (the firing time).
  *
- * <p>It owns, per (user_id, session_id), the open sessions ({@link SessionState}: the first inline, the rare others
- * in a list view), and event-time timers. A timer is set when a
+ * <p>It owns, per (user_id, session_id), the open sessions ({@link OpenSessions}: a map view by position, no value
+ * state), and event-time timers. A timer is set when a
  * session starts, at the max timestamp of its window then; events that extend the session do not move it (the
  * merging window deletes and adds a timer per event, most of its cost). When a timer fires, the watermark has
  * reached it: the sessions whose max timestamp the watermark has reached are emitted, and every other open
@@ -45,50 +45,47 @@ import org.apache.flink.types.Row;
 public class SessionSummaries extends ProcessTableFunction<Row> {
     private static final long serialVersionUID = 1L;
 
-    /** The name of the value state argument (eval's and onTimer's parameter name). */
-    private static final String STATE = "state";
+    /** The name of the state argument (eval's and onTimer's parameter name). */
+    private static final String STATE = "sessions";
 
     // No state TTL ("0" disables it): every session ends with its timer. Without a TTL here the job-wide
     // table.exec.state.ttl (the dedupe's, job.dedupe.ttl_minutes) would apply, costing CPU on every access and
     // dropping a session whose events are further apart (in processing time) than that TTL.
     public void eval(
             Context ctx,
-            @StateHint(ttl = "0") SessionState state,
-            @StateHint(ttl = "0") ListView<Session> others,
+            @StateHint(ttl = "0") MapView<Integer, Session> sessions,
             @ArgumentHint({ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}) Row input,
             @ArgumentHint(name = "gap_ms") Long gapMs)
             throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
         Long watermark = time.currentWatermark();
-        List<Session> open = state.load(others);
+        List<Session> open = OpenSessions.load(sessions);
         int openBefore = open.size();
         SessionWindows windows = new SessionWindows(gapMs, open);
         Session session = windows.add(event(input, time.time()), watermark == null ? Long.MIN_VALUE : watermark);
         if (session != null && open.size() > openBefore) {
             time.registerOnTime(session.maxTimestamp());
         }
-        if (!state.store(open, others)) {
+        if (!OpenSessions.store(sessions, openBefore, open)) {
             ctx.clearState(STATE);
         }
     }
 
-    public void onTimer(
-            OnTimerContext ctx,
-            @StateHint(ttl = "0") SessionState state,
-            @StateHint(ttl = "0") ListView<Session> others)
+    public void onTimer(OnTimerContext ctx, @StateHint(ttl = "0") MapView<Integer, Session> sessions)
             throws Exception {
-        if (!state.open) {
+        List<Session> open = OpenSessions.load(sessions);
+        if (open.isEmpty()) {
             return;
         }
+        int openBefore = open.size();
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        List<Session> open = state.load(others);
         for (Session session : SessionWindows.fire(open, time.currentWatermark())) {
             collect(row(session));
         }
         for (Session session : open) {
             time.registerOnTime(session.maxTimestamp());
         }
-        if (!state.store(open, others)) {
+        if (!OpenSessions.store(sessions, openBefore, open)) {
             ctx.clearState(STATE);
         }
     }

@@ -1,0 +1,96 @@
+package dev.kappa.flink.sessions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.apache.flink.table.api.dataview.MapView;
+import org.junit.jupiter.api.Test;
+
+/** The session summaries' state layout: the open sessions in a map view, by position. */
+class OpenSessionsTest {
+    private static final long GAP = 1_000;
+
+    private final MapView<Integer, Session> sessions = new MapView<>();
+
+    private static SessionEvent view(long ts) {
+        return SessionEvent.of(SessionEvent.PAGE_VIEW, ts);
+    }
+
+    private List<Session> addAndStore(long ts) throws Exception {
+        List<Session> open = OpenSessions.load(sessions);
+        int loaded = open.size();
+        new SessionWindows(GAP, open).add(view(ts), Long.MIN_VALUE);
+        assertTrue(OpenSessions.store(sessions, loaded, open));
+        return open;
+    }
+
+    @Test
+    void a_key_without_state_has_no_open_session_and_storing_none_asks_to_clear() throws Exception {
+        List<Session> open = OpenSessions.load(sessions);
+        assertTrue(open.isEmpty());
+        assertFalse(OpenSessions.store(sessions, 0, open));
+    }
+
+    @Test
+    void one_open_session_is_position_0_and_loads_as_the_stored_object() throws Exception {
+        // GIVEN two events of one session
+        addAndStore(0);
+        addAndStore(400);
+        // THEN the view holds one session of both events
+        assertEquals(1, sessions.getMap().size());
+        Session stored = sessions.get(0);
+        assertEquals(2, stored.events);
+        assertEquals(400, stored.endedAtMs);
+        // AND loading gives that object, which the rule then changes in place (and store writes back)
+        assertSame(stored, OpenSessions.load(sessions).get(0));
+    }
+
+    @Test
+    void a_second_open_session_is_position_1_in_the_rules_order() throws Exception {
+        // GIVEN an event more than a gap after the first session (an out-of-order gap stays open)
+        addAndStore(5_000);
+        addAndStore(0);
+        // THEN both are kept, in the order the rule keeps them
+        List<Session> open = OpenSessions.load(sessions);
+        assertEquals(2, open.size());
+        assertEquals(List.of(open.get(0), open.get(1)), List.of(sessions.get(0), sessions.get(1)));
+    }
+
+    @Test
+    void a_merge_leaves_one_session_and_removes_the_stale_position() throws Exception {
+        // GIVEN sessions [0, 1000) and [1500, 2500)
+        addAndStore(0);
+        addAndStore(1_500);
+        // WHEN an event at 800 touches both
+        addAndStore(800);
+        // THEN one session of three events, and nothing at position 1
+        assertEquals(1, sessions.getMap().size());
+        assertEquals(3, sessions.get(0).events);
+        assertEquals(1_500, sessions.get(0).endedAtMs);
+        assertNull(sessions.get(1));
+    }
+
+    @Test
+    void when_the_first_session_fires_the_next_one_moves_to_position_0() throws Exception {
+        // GIVEN sessions [0, 1000) and [5000, 6000)
+        addAndStore(0);
+        addAndStore(5_000);
+        // WHEN the watermark reaches the first one's max timestamp
+        List<Session> open = OpenSessions.load(sessions);
+        List<Session> fired = SessionWindows.fire(open, 999);
+        // THEN the first is emitted and the second is stored at position 0
+        assertEquals(1, fired.size());
+        assertEquals(0, fired.get(0).startedAtMs);
+        assertTrue(OpenSessions.store(sessions, 2, open));
+        assertEquals(1, sessions.getMap().size());
+        assertEquals(5_000, sessions.get(0).startedAtMs);
+        // AND when it fires too, nothing is left: the caller clears the state
+        open = OpenSessions.load(sessions);
+        assertEquals(1, SessionWindows.fire(open, 5_999).size());
+        assertFalse(OpenSessions.store(sessions, 1, open));
+    }
+}
