@@ -211,8 +211,8 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
      * Clears the timers of the windows a change extended or merged away, so that they do not fire an onTimer call
      * that finds nothing due. A time a buffered row also waits for keeps its timer (unnamed timers of one
      * millisecond are one timer). The history's expiry timer may share it too; clearing that one only keeps the
-     * expired lines in state until the next timer of the shopper removes them: no result reads them (every frame
-     * forgets the lines before it first).
+     * expired lines in state until the shopper's next timer (there is one: the extended window's, later) removes
+     * them and sets the expiry again; no result reads them (every frame forgets the lines before it first).
      */
     private static void clearReplacedWindowTimers(
             TimeContext<Long> time, long[] replaced, ListView<ShopperEvent> pending) throws Exception {
