@@ -77,15 +77,6 @@ public final class CartSessionWindows {
         return result;
     }
 
-    /** The earliest max timestamp of the open windows (when the next one fires), Long.MAX_VALUE when none. */
-    public static long firstDue(List<CartWindow> windows) {
-        long first = Long.MAX_VALUE;
-        for (CartWindow window : windows) {
-            first = Math.min(first, window.maxTimestamp());
-        }
-        return first;
-    }
-
     /** The max timestamps of the windows (each window's timer), in the list's order. */
     public static long[] dueTimes(List<CartWindow> windows) {
         long[] due = new long[windows.size()];
