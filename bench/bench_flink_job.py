@@ -3,6 +3,7 @@
     python -m bench.bench_flink_job [--users 175000 --duration 6h] [--parallelism 1 2] [--modes thread]
         [--parts] [--breakdown | --only-breakdown] [--breakdown-lines N] [--marginal]
         [--table-option KEY=VALUE ...] [--kafka [--kafka-partitions N]] [--profile FILE.jfr]
+        [--state-backend hashmap|rocksdb]
 
 On a ~2M-event simulator log (generated once into build/bench/flink/, reused while the options match):
 
@@ -31,6 +32,8 @@ measured warm, as a long-running job is: before the figures, each runs once over
 interpreters). The full job checkpoints at the deployed interval (`processing.checkpoint_interval_ms`, 60 s by
 default). Ratios are against the ceiling at the same parallelism, measured in the same process.
 `--table-option KEY=VALUE` sets a Flink option on every pass, to try one without editing the job.
+`--state-backend rocksdb` keeps every pass's state in RocksDB as Managed Flink does (the only backend it runs;
+`job.state_backend`, with a KPU's memory per slot); the default, `hashmap`, keeps it on the heap.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ BENCH_ANALYTICS: dict[str, str] = {}
 """The job's defaults (those of a deployment) unless a run overrides them."""
 EXTRA_TABLE_OPTIONS: dict[str, str] = {}
 """`--table-option KEY=VALUE`: set on every pass's table environment after the job's own (to try an option)."""
+EXTRA_JOB_PROPERTIES: dict[str, str] = {}
+"""Job properties every pass sets beside the benchmark's own (`--state-backend`: `job.state_backend`)."""
 DEFAULT_BREAKDOWN_LINES = 500_000
 DEPLOYED_CHECKPOINT_INTERVAL_MS = 60_000
 """`processing.checkpoint_interval_ms` of cdk.json (and Managed Flink's default)."""
@@ -131,6 +136,7 @@ def job_settings(log: Path, out: Path, *, parallelism: int, mode: str, source: S
                 "checkpoint.interval_ms": str(DEPLOYED_CHECKPOINT_INTERVAL_MS),
                 "checkpoint.dir": str(out / "checkpoints"),
                 "watermark.out_of_orderness_ms": "10000",
+                **EXTRA_JOB_PROPERTIES,
             },
             "source": source(log),
             "sink": {"type": "files", "files.path": str(out / "insights")},
@@ -584,19 +590,32 @@ def main(argv: list[str] | None = None) -> None:
         "Flight Recorder into this file and print the CPU per Flink task (bench/jfr_profile.py)",
     )
     parser.add_argument(
+        "--state-backend",
+        choices=("hashmap", "rocksdb"),
+        default="hashmap",
+        help="where every pass keeps its state: hashmap (the heap) or rocksdb (what Managed Flink runs)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
     args = parser.parse_args(argv if argv is not None else [])
     if (args.breakdown or args.only_breakdown) and not args.breakdown_lines:
         args.breakdown_lines = DEFAULT_BREAKDOWN_LINES
     EXTRA_TABLE_OPTIONS.update(dict(args.table_option))
+    EXTRA_JOB_PROPERTIES["state_backend"] = args.state_backend
     prepare_environment()
     log, lines = simulator_log(args.users, args.duration)
     logs = Logs(log, lines, log_prefix(log, args.warm_up_lines), min(args.warm_up_lines, lines))
     highest = max(args.parallelism)
     mode = args.modes[0]
     print(f"log: {log} ({lines:,} lines); load average {os.getloadavg()[0]:.1f}", flush=True)
-    results: dict[str, object] = {"log": str(log), "lines": lines, "table_options": EXTRA_TABLE_OPTIONS}
+    results: dict[str, object] = {
+        "log": str(log),
+        "lines": lines,
+        "table_options": EXTRA_TABLE_OPTIONS,
+        "state_backend": args.state_backend,
+    }
+    print(f"state backend: {args.state_backend}", flush=True)
     if EXTRA_TABLE_OPTIONS:
         print(f"extra options: {EXTRA_TABLE_OPTIONS}", flush=True)
     with tempfile.TemporaryDirectory(prefix="kappa-flink-bench-") as scratch:

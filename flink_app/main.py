@@ -81,10 +81,29 @@ def execution_configuration(settings: JobSettings, *, local: bool) -> dict[str, 
         # on Managed Flink the run options' jarfile is that jar.
         jars = [*flink_cli_job_jars(), local_connector_jar(settings).as_uri()]
         configuration["pipeline.jars"] = ";".join(jars)
+        if settings.state_backend == "rocksdb":
+            configuration.update(local_rocksdb_configuration(settings))
     if isinstance(settings.source, FilesSource | KafkaSource) and settings.source.bounded:
         # A bounded replay either completes or fails loudly; retrying a deterministic failure helps no one.
         configuration["restart-strategy.type"] = "none"
     return configuration
+
+
+LOCAL_ROCKSDB_MANAGED_MEMORY_PER_SLOT_MB = 512
+"""RocksDB's memory per task slot in a local run on `rocksdb`. A KPU has 1 GB of native memory (and 3 GB of heap);
+RocksDB gets the managed share of it, the rest holds network buffers and the JVM's own native memory. Flink's
+local default (128 MB for the whole mini-cluster) starves RocksDB: it flushes and compacts all the time (measured
+five times the CPU per event of this setting, docs/benchmarks.md)."""
+
+
+def local_rocksdb_configuration(settings: JobSettings) -> dict[str, str]:
+    """A local run's state as Managed Flink keeps it: RocksDB, incremental checkpoints, memory as on a KPU."""
+    slots = settings.parallelism or os.cpu_count() or 1
+    return {
+        "state.backend.type": "rocksdb",
+        "execution.checkpointing.incremental": "true",
+        "taskmanager.memory.managed.size": f"{LOCAL_ROCKSDB_MANAGED_MEMORY_PER_SLOT_MB * slots}m",
+    }
 
 
 def flink_cli_job_jars() -> list[str]:

@@ -31,6 +31,8 @@ KafkaStartPosition = Literal["GROUP_OFFSETS", "EARLIEST", "LATEST", "TIMESTAMP"]
 KafkaSecurity = Literal["iam", "plaintext"]
 DeliveryGuarantee = Literal["at-least-once", "exactly-once"]
 ExecutionMode = Literal["thread", "process"]
+StateBackend = Literal["hashmap", "rocksdb"]
+STATE_BACKENDS: tuple[StateBackend, ...] = ("hashmap", "rocksdb")
 DiagnosticsType = Literal["files", "log", "discard"]
 ViewTriggers = Literal["first_in_session", "none"]
 
@@ -208,6 +210,10 @@ class JobSettings:
     source_idle_timeout_ms: int = 0
     dedupe_ttl_minutes: int = 60
     skip_malformed_events: bool = False
+    state_backend: StateBackend = "hashmap"
+    """`job.state_backend` of a local run: `hashmap` (state as Java objects on the heap, the fastest) or `rocksdb`,
+    what Managed Flink always runs (it ignores this setting): a local run on `rocksdb` serializes every state
+    access as a deployment does, with incremental checkpoints and `flink_app.main.LOCAL_ROCKSDB_MANAGED_MEMORY_PER_SLOT_MB`."""
     connector_jar: str | None = None
     """`job.connector_jar`: the connector uber-jar a local run adds to `pipeline.jars` when a source or sink
     is kafka. None: `DEFAULT_CONNECTOR_JAR`. Ignored on Managed Flink (the run options' `jarfile`)."""
@@ -383,6 +389,7 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
     ttl = job.integer("dedupe.ttl_minutes", 60, minimum=1, maximum=7 * 24 * 60, unit="minutes")
     skip_malformed = job.boolean("skip_malformed_events", False)
     connector_jar = job.text("connector_jar")
+    state_backend = job.choice("state_backend", STATE_BACKENDS, "hashmap")
 
     source = _read_source(source_group, problems, job_version=job_version)
     sink = _read_sink(sink_group, problems)
@@ -410,6 +417,7 @@ def settings_from_properties(groups: Mapping[str, Mapping[str, str]]) -> JobSett
         dedupe_ttl_minutes=ttl,
         skip_malformed_events=skip_malformed,
         connector_jar=local_path(connector_jar) if connector_jar else None,
+        state_backend=state_backend,  # type: ignore[arg-type]
     )
 
 

@@ -70,3 +70,14 @@ def test_steady_cost_leaves_out_what_a_submission_costs_anyway() -> None:
     # THEN it is the 140 s of CPU beyond the fixed run over the 1,000,000 lines beyond it
     assert steady == pytest.approx(140.0)
     assert job.cpu_microseconds_per_event == pytest.approx(149.85, rel=1e-3)
+
+
+def test_every_pass_runs_on_the_state_backend_asked_for(tmp_path, monkeypatch) -> None:
+    from bench import bench_flink_job
+
+    assert bench_flink_job.job_settings(
+        tmp_path / "log", tmp_path, parallelism=2, mode="thread"
+    ).state_backend == ("hashmap")
+    monkeypatch.setitem(bench_flink_job.EXTRA_JOB_PROPERTIES, "state_backend", "rocksdb")
+    settings = bench_flink_job.job_settings(tmp_path / "log", tmp_path, parallelism=2, mode="thread")
+    assert settings.state_backend == "rocksdb"

@@ -51,6 +51,28 @@ def test_without_a_checkpoint_dir_a_local_run_keeps_checkpoints_under_the_temp_d
     assert configuration["execution.checkpointing.dir"] == (tmp_path / "kappa-flink-checkpoints").as_uri()
 
 
+def test_a_local_run_keeps_state_on_the_heap_unless_told_rocksdb() -> None:
+    configuration = execution_configuration(settings(), local=True)
+    assert "state.backend.type" not in configuration  # Flink's default: the heap (hashmap)
+    assert "taskmanager.memory.managed.size" not in configuration
+
+
+def test_a_local_rocksdb_run_is_configured_as_managed_flink_runs_it() -> None:
+    configuration = execution_configuration(settings(state_backend="RocksDB", parallelism="2"), local=True)
+    assert configuration["state.backend.type"] == "rocksdb"
+    assert configuration["execution.checkpointing.incremental"] == "true"
+    # memory per slot as on a KPU, not Flink's 128 MB local default that starves RocksDB
+    assert (
+        configuration["taskmanager.memory.managed.size"]
+        == f"{2 * main_module.LOCAL_ROCKSDB_MANAGED_MEMORY_PER_SLOT_MB}m"
+    )
+
+
+def test_managed_flink_chooses_its_state_backend_itself() -> None:
+    configuration = execution_configuration(settings(state_backend="rocksdb"), local=False)
+    assert not {"state.backend.type", "taskmanager.memory.managed.size"} & configuration.keys()
+
+
 def test_on_managed_flink_checkpoint_storage_is_left_to_the_service(tmp_path: Path) -> None:
     configuration = execution_configuration(
         settings(**{"checkpoint.dir": str(tmp_path / "chk")}), local=False

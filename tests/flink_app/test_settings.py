@@ -49,6 +49,7 @@ def test_files_source_and_sink_with_defaults() -> None:
     assert settings.sink == FilesSink(path="/data/out")
     assert settings.python_execution_mode == "thread"
     assert settings.analytics.session_gap_minutes == 30
+    assert settings.state_backend == "hashmap"
     assert settings.diagnostics.type == "log"
 
 
@@ -88,6 +89,7 @@ def test_at_timestamp_needs_a_timestamp() -> None:
             "job.python.execution_mode must be one of: thread, process",
         ),
         (("job", "checkpoint.interval_ms", "soon"), "job.checkpoint.interval_ms must be a whole number"),
+        (("job", "state_backend", "memory"), "job.state_backend must be one of: hashmap, rocksdb"),
         (("job", "job_version", "v 1"), "job.job_version may only contain"),
         (
             ("job", "checkpoint.dir", "file://checkpoints/kappa"),
