@@ -2,7 +2,6 @@ package dev.kappa.flink.sessions;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.flink.table.api.dataview.MapView;
 
 /**
@@ -10,44 +9,37 @@ import org.apache.flink.table.api.dataview.MapView;
  * position → session, positions 0..n-1 in the order the rule keeps them ({@link SessionWindows}).
  *
  * <p>A key has one open session nearly always. A map view is read and written entry by entry, and on the heap
- * backend it holds the {@link Session} objects themselves: loading and storing the usual single session is one
- * lookup of the key each, with no conversion. (A value state is converted between Flink's internal row and the
- * Java object, hashed and compared by the PTF runtime on every call: the previous layout, {@code SessionState},
- * measured that as about a sixth of the function's time.) Storing writes every open session back, changed in
- * place or not, so that a serializing backend (RocksDB) sees the change too.
+ * backend it holds the {@link Session} objects themselves: no conversion. (A value state is converted between
+ * Flink's internal row and the Java object, hashed and compared by the PTF runtime on every call: the previous
+ * layout, {@code SessionState}, measured that as about a sixth of the function's time.) Every access is a point
+ * lookup by position, never an iteration or a clear of the view: on RocksDB, the backend Managed Flink runs, each
+ * of those opens an iterator and seeks (measured as most of the function's time there), while a lookup of a
+ * position is one get. Storing writes every open session back, changed in place or not, so that a serializing
+ * backend sees the change too, and removes the positions no longer open, the last one leaving no state.
  */
 public final class OpenSessions {
     private OpenSessions() {}
 
-    /** The key's open sessions, by position; an empty list for a key without state. */
+    /** The key's open sessions, by position (0, 1, ... up to the first position not held); empty without state. */
     public static List<Session> load(MapView<Integer, Session> sessions) throws Exception {
         List<Session> open = new ArrayList<>(2);
-        for (Map.Entry<Integer, Session> entry : sessions.entries()) {
-            int position = entry.getKey();
-            while (open.size() <= position) {
-                open.add(null);
-            }
-            open.set(position, entry.getValue());
+        for (Session session = sessions.get(0); session != null; session = sessions.get(open.size())) {
+            open.add(session);
         }
         return open;
     }
 
     /**
-     * Keeps {@code open} (as {@link #load} returned it, {@code loaded} sessions then, changed by the rule since).
-     *
-     * @return false when no session is left open: the caller then clears the state
+     * Keeps {@code open} (as {@link #load} returned it, {@code loaded} sessions then, changed by the rule since):
+     * writes its sessions at positions 0..n-1 and removes the positions after them that were held. With no
+     * session left open that removes every position, and so the key's state.
      */
-    public static boolean store(MapView<Integer, Session> sessions, int loaded, List<Session> open)
-            throws Exception {
-        if (open.isEmpty()) {
-            return false;
-        }
+    public static void store(MapView<Integer, Session> sessions, int loaded, List<Session> open) throws Exception {
         for (int position = 0; position < open.size(); position++) {
             sessions.put(position, open.get(position));
         }
         for (int position = open.size(); position < loaded; position++) {
             sessions.remove(position);
         }
-        return true;
     }
 }

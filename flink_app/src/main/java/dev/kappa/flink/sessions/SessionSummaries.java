@@ -45,9 +45,6 @@ import org.apache.flink.types.Row;
 public class SessionSummaries extends ProcessTableFunction<Row> {
     private static final long serialVersionUID = 1L;
 
-    /** The name of the state argument (eval's and onTimer's parameter name). */
-    private static final String STATE = "sessions";
-
     // No state TTL ("0" disables it): every session ends with its timer. Without a TTL here the job-wide
     // table.exec.state.ttl (the dedupe's, job.dedupe.ttl_minutes) would apply, costing CPU on every access and
     // dropping a session whose events are further apart (in processing time) than that TTL.
@@ -66,9 +63,7 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
         if (session != null && open.size() > openBefore) {
             time.registerOnTime(session.maxTimestamp());
         }
-        if (!OpenSessions.store(sessions, openBefore, open)) {
-            ctx.clearState(STATE);
-        }
+        OpenSessions.store(sessions, openBefore, open);
     }
 
     public void onTimer(OnTimerContext ctx, @StateHint(ttl = "0") MapView<Integer, Session> sessions)
@@ -85,9 +80,7 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
         for (Session session : open) {
             time.registerOnTime(session.maxTimestamp());
         }
-        if (!OpenSessions.store(sessions, openBefore, open)) {
-            ctx.clearState(STATE);
-        }
+        OpenSessions.store(sessions, openBefore, open);
     }
 
     private static SessionEvent event(Row input, long timestampMs) {
