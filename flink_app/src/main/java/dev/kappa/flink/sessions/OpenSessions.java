@@ -20,23 +20,32 @@ import org.apache.flink.table.api.dataview.MapView;
 public final class OpenSessions {
     private OpenSessions() {}
 
-    /** The key's open sessions, by position (0, 1, ... up to the first position not held); empty without state. */
+    /**
+     * The key's open sessions, by position; empty without state. Each session says whether another follows it
+     * ({@link Session#followed}), so the usual single session is one lookup, with no lookup of a missing position
+     * (on RocksDB a miss searches every level of the store).
+     */
     public static List<Session> load(MapView<Integer, Session> sessions) throws Exception {
         List<Session> open = new ArrayList<>(2);
-        for (Session session = sessions.get(0); session != null; session = sessions.get(open.size())) {
+        Session session = sessions.get(0);
+        while (session != null) {
             open.add(session);
+            session = session.followed ? sessions.get(open.size()) : null;
         }
         return open;
     }
 
     /**
      * Keeps {@code open} (as {@link #load} returned it, {@code loaded} sessions then, changed by the rule since):
-     * writes its sessions at positions 0..n-1 and removes the positions after them that were held. With no
+     * writes its sessions at positions 0..n-1, each marked as followed or not, and removes the positions after
+     * them that were held. With no
      * session left open that removes every position, and so the key's state.
      */
     public static void store(MapView<Integer, Session> sessions, int loaded, List<Session> open) throws Exception {
         for (int position = 0; position < open.size(); position++) {
-            sessions.put(position, open.get(position));
+            Session session = open.get(position);
+            session.followed = position + 1 < open.size();
+            sessions.put(position, session);
         }
         for (int position = open.size(); position < loaded; position++) {
             sessions.remove(position);

@@ -40,6 +40,12 @@ public class Session {
     /** `currency,cents` per purchase joined by ';'; null while the session has none (SQL LISTAGG over no value). */
     public String orderAmounts;
 
+    /**
+     * The state layout's, not an aggregate ({@link OpenSessions}): another open session of the key is stored at
+     * the next position. {@link OpenSessions#store} sets it on every session it writes.
+     */
+    public boolean followed;
+
     public Session() {}
 
     /** The session of one event: the window {@code [ts, ts + gap)}. */

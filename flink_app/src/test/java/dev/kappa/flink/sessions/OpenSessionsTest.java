@@ -1,6 +1,7 @@
 package dev.kappa.flink.sessions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +21,14 @@ class OpenSessionsTest {
      * is read and written by point lookups only. {@code getMap()} stays open to the assertions.
      */
     private static final class PointLookupsOnly extends MapView<Integer, Session> {
+        int lookups;
+
+        @Override
+        public Session get(Integer position) throws Exception {
+            lookups++;
+            return super.get(position);
+        }
+
         @Override
         public Iterable<Map.Entry<Integer, Session>> entries() {
             throw new AssertionError("iterates the view");
@@ -51,7 +60,7 @@ class OpenSessionsTest {
         }
     }
 
-    private final MapView<Integer, Session> sessions = new PointLookupsOnly();
+    private final PointLookupsOnly sessions = new PointLookupsOnly();
 
     private static SessionEvent view(long ts) {
         return SessionEvent.of(SessionEvent.PAGE_VIEW, ts);
@@ -83,8 +92,11 @@ class OpenSessionsTest {
         Session stored = sessions.get(0);
         assertEquals(2, stored.events);
         assertEquals(400, stored.endedAtMs);
-        // AND loading gives that object, which the rule then changes in place (and store writes back)
+        // AND loading gives that object, which the rule then changes in place (and store writes back), in one
+        // lookup: no lookup of a position that is not there
+        sessions.lookups = 0;
         assertSame(stored, OpenSessions.load(sessions).get(0));
+        assertEquals(1, sessions.lookups);
     }
 
     @Test
@@ -95,8 +107,12 @@ class OpenSessionsTest {
         // THEN both are kept, in the order the rule keeps them (the order they opened in), and load that way
         assertEquals(5_000, sessions.get(0).startedAtMs);
         assertEquals(0, sessions.get(1).startedAtMs);
+        sessions.lookups = 0;
         List<Session> open = OpenSessions.load(sessions);
         assertEquals(List.of(5_000L, 0L), List.of(open.get(0).startedAtMs, open.get(1).startedAtMs));
+        assertEquals(2, sessions.lookups);
+        assertTrue(open.get(0).followed);
+        assertFalse(open.get(1).followed);
     }
 
     @Test
@@ -109,6 +125,7 @@ class OpenSessionsTest {
         // THEN one session of three events, and nothing at position 1
         assertEquals(1, sessions.getMap().size());
         assertEquals(3, sessions.get(0).events);
+        assertFalse(sessions.get(0).followed);
         assertEquals(1_500, sessions.get(0).endedAtMs);
         assertNull(sessions.get(1));
     }
@@ -127,6 +144,7 @@ class OpenSessionsTest {
         OpenSessions.store(sessions, 2, open);
         assertEquals(1, sessions.getMap().size());
         assertEquals(5_000, sessions.get(0).startedAtMs);
+        assertFalse(sessions.get(0).followed);
         // AND when it fires too, storing removes the last position: the key has no state left
         open = OpenSessions.load(sessions);
         assertEquals(1, SessionWindows.fire(open, 5_999).size());
