@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -72,7 +73,9 @@ def test_steady_cost_leaves_out_what_a_submission_costs_anyway() -> None:
     assert job.cpu_microseconds_per_event == pytest.approx(149.85, rel=1e-3)
 
 
-def test_every_pass_runs_on_the_state_backend_asked_for(tmp_path, monkeypatch) -> None:
+def test_every_pass_runs_on_the_state_backend_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bench import bench_flink_job
 
     assert bench_flink_job.job_settings(

@@ -38,8 +38,7 @@ public final class OpenSessions {
     /**
      * Keeps {@code open} (as {@link #load} returned it, {@code loaded} sessions then, changed by the rule since):
      * writes its sessions at positions 0..n-1, each marked as followed or not, and removes the positions after
-     * them that were held. With no
-     * session left open that removes every position, and so the key's state.
+     * them that were held. With no session left open that removes every position, and so the key's state.
      */
     public static void store(MapView<Integer, Session> sessions, int loaded, List<Session> open) throws Exception {
         for (int position = 0; position < open.size(); position++) {

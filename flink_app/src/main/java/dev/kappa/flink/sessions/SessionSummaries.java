@@ -74,13 +74,17 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
         }
         int openBefore = open.size();
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        for (Session session : SessionWindows.fire(open, time.currentWatermark())) {
+        List<Session> fired = SessionWindows.fire(open, time.currentWatermark());
+        for (Session session : fired) {
             collect(row(session));
         }
         for (Session session : open) {
             time.registerOnTime(session.maxTimestamp());
         }
-        OpenSessions.store(sessions, openBefore, open);
+        if (!fired.isEmpty()) {
+            // firing only removes sessions; the others are as loaded (a write each would be wasted on RocksDB)
+            OpenSessions.store(sessions, openBefore, open);
+        }
     }
 
     private static SessionEvent event(Row input, long timestampMs) {
