@@ -24,6 +24,18 @@ def test_server_properties_are_a_loopback_kraft_node(tmp_path) -> None:
     assert "auto.create.topics.enable=false\n" in text
 
 
+def test_a_cluster_id_never_starts_with_a_dash_which_kafka_storage_would_read_as_an_option() -> None:
+    # GIVEN random UUIDs whose first encodes with a leading "-" (0xf8.. -> "-..."), the second not
+    drawn = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x01" + bytes(15))])
+
+    # WHEN a cluster id is made from them
+    cluster_id = module.new_cluster_id(lambda: next(drawn))
+
+    # THEN the dashed one was drawn again: 22 URL-safe characters from the second UUID
+    assert cluster_id == "AQAAAAAAAAAAAAAAAAAAAA"
+    assert next(drawn, None) is None
+
+
 def test_mavens_first_real_error_is_quoted() -> None:
     assert (
         first_error("[INFO] a\n[ERROR] \n[ERROR] Could not resolve x\n[ERROR] b\n") == "Could not resolve x"
