@@ -1,7 +1,6 @@
 package dev.kappa.flink;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 
@@ -77,35 +76,19 @@ public final class CartSessionWindows {
         return result;
     }
 
-    /** The max timestamps of the windows (each window's timer), in the list's order. */
-    public static long[] dueTimes(List<CartWindow> windows) {
-        long[] due = new long[windows.size()];
-        for (int i = 0; i < due.length; i++) {
-            due[i] = windows.get(i).maxTimestamp();
-        }
-        return due;
-    }
-
     /**
-     * The times of {@code before} (from {@link #dueTimes}) that no window of {@code after} is due at any more:
-     * the timers of the windows an {@link #add} extended or merged away.
+     * When the shopper's next window fires: the smallest maxTimestamp of the open windows, or null when none is
+     * open. The function keeps one timer at it (windows are disjoint, so no two are due at the same time).
      */
-    public static long[] replacedDueTimes(long[] before, List<CartWindow> after) {
-        long[] replaced = new long[before.length];
-        int count = 0;
-        for (long due : before) {
-            boolean kept = false;
-            for (CartWindow window : after) {
-                if (window.maxTimestamp() == due) {
-                    kept = true;
-                    break;
-                }
-            }
-            if (!kept) {
-                replaced[count++] = due;
+    public static Long earliestDue(List<CartWindow> windows) {
+        Long earliest = null;
+        for (CartWindow window : windows) {
+            long due = window.maxTimestamp();
+            if (earliest == null || due < earliest) {
+                earliest = due;
             }
         }
-        return count == replaced.length ? replaced : Arrays.copyOf(replaced, count);
+        return earliest;
     }
 
     /** Removes and returns the windows that fire when the watermark reaches {@code time}, by start. */

@@ -6,14 +6,11 @@ import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.StateHint;
-import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.api.dataview.ListView;
 import org.apache.flink.table.api.dataview.MapView;
 import org.apache.flink.table.functions.ProcessTableFunction;
 import org.apache.flink.table.functions.SpecializedFunction;
 import org.apache.flink.table.functions.UserDefinedFunction;
-import org.apache.flink.table.types.inference.CallContext;
-import org.apache.flink.table.types.inference.StaticArgument;
 import org.apache.flink.types.Row;
 
 /**
@@ -37,9 +34,10 @@ import org.apache.flink.types.Row;
  * <p>State: list and map views only (read entry by entry from the state backend when a call uses them; a
  * value state would be read, converted and compared by the PTF runtime on every call). The two arguments,
  * which onTimer needs and does not receive, are constants of the SQL call: {@link #specialize} copies them
- * into the function when the job is planned. The windows, the rows waiting for the watermark and the history
- * are cleared by event time as Flink's operators cleared theirs (no TTL); the viewed sessions expire after
- * {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}: processing time, refreshed by every view) as the
+ * into the function when the job is planned. The windows (one list view, served by the named timer
+ * {@value #CART_WINDOWS_DUE}), the rows waiting for the watermark and the history (one list view together,
+ * {@link ShopperBuffer}, served by the unnamed timers) are cleared by event time as Flink's operators cleared
+ * theirs (no TTL); the viewed sessions expire after {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}: processing time, refreshed by every view) as the
  * first-view OVER window's count did under that TTL. The expiry is applied by {@link ViewedSessionExpiry} on
  * read, not by a state TTL (whose incremental cleanup on the heap backend copied whole maps on every access);
  * a named event-time timer {@value #VIEWED_CLEANUP} about a TTL after a session's first view removes the expired
@@ -60,8 +58,15 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
     private static final String CART_HISTORY_MS = "cart_history_ms";
     private static final String VIEWED_TTL_MS = "viewed_ttl_ms";
 
-    /** The named timer that removes the expired viewed sessions (every other timer is unnamed). */
+    /** The named timer that removes the expired viewed sessions. */
     public static final String VIEWED_CLEANUP = "viewed_sessions_cleanup";
+
+    /**
+     * The named timer at the end - 1 of the shopper's earliest open cart window (windows are disjoint: one is due
+     * at a time). The unnamed timers are the buffered rows' times and the cart history's expiry, so a timer reads
+     * only the state it serves: the windows, or the buffered rows with the history.
+     */
+    public static final String CART_WINDOWS_DUE = "cart_windows_due";
 
     /**
      * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
@@ -87,24 +92,13 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
     }
 
     private Long literal(SpecializedContext specialized, String name) {
-        CallContext context = specialized.getCallContext();
-        List<StaticArgument> arguments =
-                getTypeInference(context.getDataTypeFactory()).getStaticArguments().orElse(List.of());
-        for (int i = 0; i < arguments.size(); i++) {
-            if (arguments.get(i).getName().equals(name)) {
-                return context.getArgumentValue(i, Long.class)
-                        .orElseThrow(() -> new ValidationException("shopper_activity: the argument " + name
-                                + " must be a constant, e.g. " + name + " => CAST(1800000 AS BIGINT)"));
-            }
-        }
-        throw new ValidationException("shopper_activity: no argument " + name + " in " + arguments);
+        return CallLiterals.bigint(this, specialized, "shopper_activity", name);
     }
 
     public void eval(
             Context ctx,
             @StateHint(ttl = "0") ListView<CartWindow> windows,
-            @StateHint(ttl = "0") ListView<ShopperEvent> pending,
-            @StateHint(ttl = "0") ListView<CartLine> history,
+            @StateHint(ttl = "0") ListView<ShopperEvent> buffered,
             @StateHint(ttl = "0") MapView<String, Long> viewedSessions,
             @ArgumentHint({ArgumentTrait.SET_SEMANTIC_TABLE, ArgumentTrait.REQUIRE_ON_TIME}) Row input,
             @ArgumentHint(name = ABANDON_AFTER_MS) Long abandonAfterMs,
@@ -127,18 +121,19 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         String line = input.getFieldAs("line");
         if (CartChange.isCartChange(eventType)) {
             List<CartWindow> open = copy(windows.get());
-            long[] dueBefore = CartSessionWindows.dueTimes(open);
+            Long dueBefore = CartSessionWindows.earliestDue(open);
             CartChange change = new CartChange(at, eventType, productId, line);
-            CartWindow window = new CartSessionWindows(abandonAfterMs).add(open, change, watermark);
-            if (window != null) {
+            if (new CartSessionWindows(abandonAfterMs).add(open, change, watermark) != null) {
                 replace(windows, open);
-                time.registerOnTime(window.maxTimestamp());
-                clearReplacedWindowTimers(time, CartSessionWindows.replacedDueTimes(dueBefore, open), pending);
+                Long due = CartSessionWindows.earliestDue(open);
+                if (!due.equals(dueBefore)) {
+                    time.registerOnTime(CART_WINDOWS_DUE, due); // replaces the timer at the earlier due time
+                }
             }
         }
         ShopperEvent event = new ShopperEvent(at, eventType, sessionId, input.getFieldAs("event_id"), productId, line);
         if (RecommendationTriggers.inTime(event, watermark)) {
-            pending.add(event);
+            buffered.add(event);
             time.registerOnTime(at);
         }
     }
@@ -146,8 +141,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
     public void onTimer(
             OnTimerContext ctx,
             ListView<CartWindow> windows,
-            ListView<ShopperEvent> pending,
-            ListView<CartLine> history,
+            ListView<ShopperEvent> buffered,
             MapView<String, Long> viewedSessions)
             throws Exception {
         if (cartHistoryMs == null || abandonAfterMs == null || viewedTtlMs == null) {
@@ -155,21 +149,29 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                     "shopper_activity has no arguments in onTimer: it runs only as specialized by the planner");
         }
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        if (VIEWED_CLEANUP.equals(ctx.currentTimer())) {
+        String timer = ctx.currentTimer();
+        if (VIEWED_CLEANUP.equals(timer)) {
             removeExpiredViews(time, viewedSessions);
-            return;
+        } else if (CART_WINDOWS_DUE.equals(timer)) {
+            fireWindows(time, windows);
+        } else {
+            processBuffered(time, buffered, viewedSessions);
         }
-        long now = time.time();
+    }
+
+    /** The rows the watermark has passed (triggers out) and the history's expiry: the unnamed timers. */
+    private void processBuffered(
+            TimeContext<Long> time, ListView<ShopperEvent> buffered, MapView<String, Long> viewedSessions)
+            throws Exception {
         RecommendationTriggers triggers = new RecommendationTriggers(cartHistoryMs);
-        List<ShopperEvent> waiting = copy(pending.get());
-        List<CartLine> lines = copy(history.get());
-        int waitingBefore = waiting.size();
-        List<CartLine> linesBefore = new ArrayList<>(lines);
+        ShopperBuffer buffer = ShopperBuffer.read(buffered.get());
+        int waitingBefore = buffer.waiting.size();
+        List<CartLine> linesBefore = new ArrayList<>(buffer.history);
         List<Trigger> due =
                 triggers.process(
-                        waiting,
-                        lines,
-                        now,
+                        buffer.waiting,
+                        buffer.history,
+                        time.time(),
                         sessionId -> {
                             long nowMs = System.currentTimeMillis();
                             boolean first = !expiry().marked(viewedSessions.get(sessionId), nowMs);
@@ -179,11 +181,8 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                             }
                             return first;
                         });
-        if (waiting.size() != waitingBefore) {
-            replace(pending, waiting);
-        }
-        if (!lines.equals(linesBefore)) {
-            replace(history, lines);
+        if (buffer.waiting.size() != waitingBefore || !buffer.history.equals(linesBefore)) {
+            replace(buffered, buffer.entries());
         }
         for (Trigger trigger : due) {
             ShopperEvent e = trigger.event;
@@ -191,8 +190,16 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                     Row.of(TRIGGER, e.sessionId, e.eventId, e.eventType, e.productId, e.atMs,
                             trigger.cartHistory, null, null, null, null, null));
         }
+        Long expiry = triggers.nextExpiry(buffer.history);
+        if (expiry != null) {
+            time.registerOnTime(expiry);
+        }
+    }
+
+    /** Emits the windows due now and sets the timer at the next one's end - 1, or clears it when none is open. */
+    private void fireWindows(TimeContext<Long> time, ListView<CartWindow> windows) throws Exception {
         List<CartWindow> open = copy(windows.get());
-        List<CartWindow> fired = new CartSessionWindows(abandonAfterMs).fire(open, now);
+        List<CartWindow> fired = new CartSessionWindows(abandonAfterMs).fire(open, time.time());
         if (!fired.isEmpty()) {
             replace(windows, open);
         }
@@ -201,41 +208,13 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                     Row.of(WINDOW, null, null, null, null, null, null, window.lastChangeMs, window.changesText(),
                             window.cartedText(), window.lastAddMs, window.lastPurchaseMs));
         }
-        Long expiry = triggers.nextExpiry(lines);
-        if (expiry != null) {
-            time.registerOnTime(expiry);
+        Long next = CartSessionWindows.earliestDue(open);
+        if (next != null) {
+            time.registerOnTime(CART_WINDOWS_DUE, next);
+        } else {
+            // Flink 2.2 keeps a fired named timer's entry in the operator's timer state until it is cleared
+            time.clearTimer(CART_WINDOWS_DUE);
         }
-    }
-
-    /**
-     * Clears the timers of the windows a change extended or merged away, so that they do not fire an onTimer call
-     * that finds nothing due. A time a buffered row also waits for keeps its timer (unnamed timers of one
-     * millisecond are one timer). The history's expiry timer may share it too; clearing that one only keeps the
-     * expired lines in state until the shopper's next timer (there is one: the extended window's, later) removes
-     * them and sets the expiry again; no result reads them (every frame forgets the lines before it first).
-     */
-    private static void clearReplacedWindowTimers(
-            TimeContext<Long> time, long[] replaced, ListView<ShopperEvent> pending) throws Exception {
-        if (replaced.length == 0) {
-            return;
-        }
-        Iterable<ShopperEvent> waiting = pending.get();
-        for (long due : replaced) {
-            if (!waitsAt(waiting, due)) {
-                time.clearTimer(due);
-            }
-        }
-    }
-
-    private static boolean waitsAt(Iterable<ShopperEvent> waiting, long at) {
-        if (waiting != null) {
-            for (ShopperEvent event : waiting) {
-                if (event.atMs == at) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private ViewedSessionExpiry expiry() {

@@ -1,6 +1,5 @@
 package dev.kappa.flink;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -126,53 +125,62 @@ class CartSessionWindowsTest {
     }
 
     @Test
-    void extending_a_window_replaces_its_due_time() {
-        // GIVEN a window [100, 130), due at 129
-        List<CartWindow> windows = new ArrayList<>();
-        rule.add(windows, add(100, "p1"), NO_WATERMARK);
-        long[] before = CartSessionWindows.dueTimes(windows);
-        // WHEN a change at 110 extends it to [100, 140)
-        rule.add(windows, add(110, "p2"), NO_WATERMARK);
-        // THEN its old due time 129 is replaced (by 139)
-        assertArrayEquals(new long[] {129}, CartSessionWindows.replacedDueTimes(before, windows));
-        assertArrayEquals(new long[] {139}, CartSessionWindows.dueTimes(windows));
+    void no_window_is_due_when_there_is_none() {
+        assertNull(CartSessionWindows.earliestDue(new ArrayList<>()));
     }
 
     @Test
-    void a_change_inside_a_window_that_does_not_move_its_end_replaces_nothing() {
+    void extending_a_window_moves_the_earliest_due_time() {
+        // GIVEN a window [100, 130), due at 129
+        List<CartWindow> windows = new ArrayList<>();
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
+        assertEquals(129L, CartSessionWindows.earliestDue(windows));
+        // WHEN a change at 110 extends it to [100, 140)
+        rule.add(windows, add(110, "p2"), NO_WATERMARK);
+        // THEN it is due at 139
+        assertEquals(139L, CartSessionWindows.earliestDue(windows));
+    }
+
+    @Test
+    void a_change_inside_a_window_that_does_not_move_its_end_keeps_the_due_time() {
         // GIVEN a window [100, 150) (changes at 100 and 120)
         List<CartWindow> windows = new ArrayList<>();
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
         rule.add(windows, add(120, "p2"), NO_WATERMARK);
-        long[] before = CartSessionWindows.dueTimes(windows);
         // WHEN a change at 105 (its window [105, 135) inside) arrives
         rule.add(windows, purchase(105), NO_WATERMARK);
         // THEN the window is still due at 149
-        assertArrayEquals(new long[0], CartSessionWindows.replacedDueTimes(before, windows));
+        assertEquals(149L, CartSessionWindows.earliestDue(windows));
     }
 
     @Test
-    void a_new_window_replaces_nothing_and_a_merge_replaces_both_due_times() {
-        // GIVEN windows [100, 130) and [140, 170)
+    void the_earliest_due_time_is_the_first_ending_window_s_and_a_merge_moves_it() {
+        // GIVEN windows [140, 170) and then [100, 130): the earlier one is due first, whatever the order of arrival
         List<CartWindow> windows = new ArrayList<>();
-        rule.add(windows, add(100, "p1"), NO_WATERMARK);
-        long[] one = CartSessionWindows.dueTimes(windows);
         rule.add(windows, add(140, "p2"), NO_WATERMARK);
-        assertArrayEquals(new long[0], CartSessionWindows.replacedDueTimes(one, windows));
-        long[] two = CartSessionWindows.dueTimes(windows);
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
+        assertEquals(129L, CartSessionWindows.earliestDue(windows));
         // WHEN a change at 125 (its window [125, 155) intersects both) merges them into [100, 170)
         rule.add(windows, add(125, "p3"), NO_WATERMARK);
-        // THEN the one window left is due at 169, which was the second's: only 129 is replaced
+        // THEN the one window left is due at 169
         assertEquals(1, windows.size());
-        assertArrayEquals(new long[] {129}, CartSessionWindows.replacedDueTimes(two, windows));
+        assertEquals(169L, CartSessionWindows.earliestDue(windows));
     }
 
     @Test
-    void a_late_change_replaces_nothing() {
+    void firing_the_earliest_window_leaves_the_next_one_due() {
         List<CartWindow> windows = new ArrayList<>();
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
-        long[] before = CartSessionWindows.dueTimes(windows);
+        rule.add(windows, add(140, "p2"), NO_WATERMARK);
+        assertEquals(1, rule.fire(windows, 129).size());
+        assertEquals(169L, CartSessionWindows.earliestDue(windows));
+    }
+
+    @Test
+    void a_late_change_keeps_the_due_time() {
+        List<CartWindow> windows = new ArrayList<>();
+        rule.add(windows, add(100, "p1"), NO_WATERMARK);
         assertNull(rule.add(windows, add(10, "p2"), 200));
-        assertArrayEquals(new long[0], CartSessionWindows.replacedDueTimes(before, windows));
+        assertEquals(129L, CartSessionWindows.earliestDue(windows));
     }
 }
