@@ -20,6 +20,8 @@ SOURCE_FUNCTIONS: dict[str, str] = {
 JAVA_FUNCTIONS: dict[str, str] = {
     # The co-occurrence (affinity) model of the recommendations: flink_app/sql/recommendations.py.
     "affinity_versions": "dev.kappa.flink.affinity.AffinityModelFunction",
+    # Each recommendation trigger with the model version of its slice: flink_app/sql/recommendations.py.
+    "model_lookup": "dev.kappa.flink.affinity.ModelLookup",
     # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
     "shopper_activity": "dev.kappa.flink.ShopperActivity",
     # Session summaries: flink_app/sql/sessions.py.

@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 if __package__ in (None, ""):
     # Run as a script (`python flink_app/main.py`, or main.py at the root of the Managed Flink zip):
@@ -97,13 +98,28 @@ five times the CPU per event of this setting, docs/benchmarks.md)."""
 
 
 def local_rocksdb_configuration(settings: JobSettings) -> dict[str, str]:
-    """A local run's state as Managed Flink keeps it: RocksDB, incremental checkpoints, memory as on a KPU."""
+    """A local run's state as Managed Flink keeps it: RocksDB, incremental checkpoints, memory as on a KPU; its
+    info logs in `local_rocksdb_log_dir` (created here: RocksDB falls back to its own folder without it)."""
     slots = settings.parallelism or os.cpu_count() or 1
+    log_dir = local_rocksdb_log_dir(settings)
+    log_dir.mkdir(parents=True, exist_ok=True)
     return {
         "state.backend.type": "rocksdb",
         "execution.checkpointing.incremental": "true",
         "taskmanager.memory.managed.size": f"{LOCAL_ROCKSDB_MANAGED_MEMORY_PER_SLOT_MB * slots}m",
+        "state.backend.rocksdb.log.dir": str(log_dir),
     }
+
+
+def local_rocksdb_log_dir(settings: JobSettings) -> Path:
+    """Where a local RocksDB run's info logs go (one `..._db_LOG` per keyed operator and subtask): `rocksdb-log`
+    beside the run's checkpoints when they are on this machine, else under the temp dir. Flink's default is its
+    own log folder, which in a PyFlink mini-cluster is inside the installed package: every run added files to
+    the venv."""
+    location = local_checkpoint_location(settings)
+    if location.startswith("file:"):
+        return Path(urlparse(location).path) / "rocksdb-log"
+    return Path(tempfile.gettempdir()) / "kappa-flink-rocksdb-log"
 
 
 def flink_cli_job_jars() -> list[str]:

@@ -15,13 +15,16 @@ see docs/flink-job.md):
 
 Triggers are add_to_cart events and the first product view of each session (in event time). Every further
 view would be a trigger too in an ideal world, but views are half of all events: each would cross the
-interval join and an insight function call (a Python call when this was decided, where it measured as the most
+model lookup and an insight function call (a Python call when this was decided, where it measured as the most
 expensive path of the job; Java now), and a recommendation per view is more than shoppers need; a session's
 first view plus every cart add still greets each shopper. Each trigger
 carries the shopper's recent cart changes (a RANGE frame per user in the `shopper_activity` PTF, see
-`flink_app/sql/carts.py`) and is joined with the model version of its
-update slice (an interval join on event time: deterministic whatever the arrival order, state bounded by the
-watermark; measured several times cheaper than an event-time temporal join on a versioned view). The Java table
+`flink_app/sql/carts.py`) and is joined with the model version of its update slice by the Java process table
+function `model_lookup` (`dev.kappa.flink.affinity.ModelLookup`: both tables partitioned by product, one point
+lookup per trigger, a trigger ahead of its version waits for it until the watermark reaches the version's time).
+It has the matches of the event-time interval join it replaced (`t.ts > m.version_time AND t.ts <=
+m.version_time + update`: deterministic whatever the arrival order, state bounded by the watermark), which on
+RocksDB iterated its state maps for every row. The Java table
 function `recommendation_insights` (`dev.kappa.flink.insights.RecommendationInsightsFunction`) then drops what is
 in the cart and keeps the top K, byte for byte as the Python reference (`flink_app.rules.recommendations`, the
 cart replay of `rules.abandonment`) would; its settings and the job version are SQL literals.
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import AnalyticsSettings, RecommendationSettings
-from flink_app.sql import Insert, Statements, View, minutes, string_literal
+from flink_app.sql import Insert, Statements, View, string_literal
 from flink_app.sql.carts import CART_WINDOWS, SHOPPER_ACTIVITY
 from flink_app.sql.events import ON_TIME_EVENTS
 
@@ -40,6 +43,9 @@ AFFINITY_MODEL = "affinity_model"
 AFFINITY_MODEL_FUNCTION = "affinity_versions"
 """The Java process table function (flink_app/java_functions.py) that builds the view `affinity_model`."""
 RECOMMENDATION_TRIGGERS = "recommendation_triggers"
+MODEL_VERSIONS = "model_versions"
+MODEL_LOOKUP_FUNCTION = "model_lookup"
+"""The Java process table function (flink_app/java_functions.py) joining each trigger with its slice's version."""
 RECOMMENDATION_INSIGHTS_FUNCTION = "recommendation_insights"
 """The Java table function (flink_app/java_functions.py) that writes the insights of a trigger and model version."""
 
@@ -101,16 +107,23 @@ CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS a (`p`)
 CROSS JOIN UNNEST(SPLIT(`carted`, ';')) AS b (`p`)
 WHERE `carted` LIKE '%;%' AND a.`p` <> b.`p`"""
         )
+    update_ms = f"CAST({rec.update_minutes * 60_000} AS BIGINT)"
     pairs = View(AFFINITY_PAIRS, "\nUNION ALL\n".join(branches))
     model = View(AFFINITY_MODEL, affinity_model_sql(rec))
-    views: list[View] = [pairs, model]
+    # The model's rows with their rowtime named as the triggers' (model_lookup's one on_time column).
+    versions = View(
+        MODEL_VERSIONS,
+        f"""SELECT `product_id`, `version_time` AS `ts`, `version_ms`, `neighbors`, {update_ms} AS `update_ms`
+FROM `{AFFINITY_MODEL}`""",
+    )
+    views: list[View] = [pairs, model, versions]
     # Triggers and their cart history come from the shopper_activity PTF (see flink_app/sql/carts.py).
     views.append(
         View(
             RECOMMENDATION_TRIGGERS,
             f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`,
   CASE WHEN `event_type` = 'add_to_cart' THEN COALESCE(`product_id`, '') ELSE `product_id` END AS `product_id`,
-  `ts_ms`, `rowtime` AS `ts`, `cart_history`
+  `ts_ms`, `rowtime` AS `ts`, `cart_history`, {update_ms} AS `update_ms`
 FROM `{SHOPPER_ACTIVITY}`
 WHERE `kind` = 'trigger'""",
         )
@@ -118,11 +131,12 @@ WHERE `kind` = 'trigger'""",
     insert = Insert(
         INSIGHTS_TABLE,
         f"""SELECT r.`insight`
-FROM `{RECOMMENDATION_TRIGGERS}` AS t
-JOIN `{AFFINITY_MODEL}` AS m ON t.`product_id` = m.`product_id`
-  AND t.`ts` > m.`version_time` AND t.`ts` <= m.`version_time` + {minutes(rec.update_minutes)},
+FROM {MODEL_LOOKUP_FUNCTION}(
+  triggers => TABLE `{RECOMMENDATION_TRIGGERS}` PARTITION BY `product_id`,
+  model => TABLE `{MODEL_VERSIONS}` PARTITION BY `product_id`,
+  on_time => DESCRIPTOR(`ts`)) AS j,
 LATERAL TABLE({RECOMMENDATION_INSIGHTS_FUNCTION}({recommendation_options(analytics, job_version=job_version)},
-  t.`user_id`, t.`session_id`, t.`event_id`, t.`event_type`, t.`product_id`, t.`ts_ms`, t.`cart_history`,
-  m.`neighbors`, m.`version_ms`)) AS r(`insight`)""",
+  j.`user_id`, j.`session_id`, j.`event_id`, j.`event_type`, j.`product_id`, j.`ts_ms`, j.`cart_history`,
+  j.`neighbors`, j.`version_ms`)) AS r(`insight`)""",
     )
     return Statements(tuple(views), (insert,))

@@ -57,7 +57,10 @@ def test_a_local_run_keeps_state_on_the_heap_unless_told_rocksdb() -> None:
     assert "taskmanager.memory.managed.size" not in configuration
 
 
-def test_a_local_rocksdb_run_is_configured_as_managed_flink_runs_it() -> None:
+def test_a_local_rocksdb_run_is_configured_as_managed_flink_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     configuration = execution_configuration(settings(state_backend="RocksDB", parallelism="2"), local=True)
     assert configuration["state.backend.type"] == "rocksdb"
     assert configuration["execution.checkpointing.incremental"] == "true"
@@ -68,9 +71,40 @@ def test_a_local_rocksdb_run_is_configured_as_managed_flink_runs_it() -> None:
     )
 
 
+def test_a_local_rocksdb_run_logs_beside_its_checkpoints_not_into_the_installed_pyflink(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a local RocksDB run checkpointing to a local directory
+    chk = tmp_path / "chk"
+    # WHEN it is configured
+    configuration = execution_configuration(
+        settings(state_backend="rocksdb", **{"checkpoint.dir": str(chk)}), local=True
+    )
+    # THEN RocksDB's info logs go to an existing folder beside the checkpoints (RocksDB ignores a missing one)
+    assert configuration["state.backend.rocksdb.log.dir"] == str(chk / "rocksdb-log")
+    assert (chk / "rocksdb-log").is_dir()
+
+
+def test_a_rocksdb_run_checkpointing_elsewhere_logs_under_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    configuration = execution_configuration(
+        settings(state_backend="rocksdb", **{"checkpoint.dir": "s3://bucket/chk"}), local=True
+    )
+    assert configuration["state.backend.rocksdb.log.dir"] == str(tmp_path / "kappa-flink-rocksdb-log")
+
+
 def test_managed_flink_chooses_its_state_backend_itself() -> None:
     configuration = execution_configuration(settings(state_backend="rocksdb"), local=False)
-    assert not {"state.backend.type", "taskmanager.memory.managed.size"} & configuration.keys()
+    assert (
+        not {
+            "state.backend.type",
+            "taskmanager.memory.managed.size",
+            "state.backend.rocksdb.log.dir",
+        }
+        & configuration.keys()
+    )
 
 
 def test_on_managed_flink_checkpoint_storage_is_left_to_the_service(tmp_path: Path) -> None:

@@ -76,19 +76,23 @@ public final class CartSessionWindows {
         return result;
     }
 
-    /**
-     * When the shopper's next window fires: the smallest maxTimestamp of the open windows, or null when none is
-     * open. The function keeps one timer at it (windows are disjoint, so no two are due at the same time).
-     */
-    public static Long earliestDue(List<CartWindow> windows) {
-        Long earliest = null;
-        for (CartWindow window : windows) {
-            long due = window.maxTimestamp();
-            if (earliest == null || due < earliest) {
-                earliest = due;
+    /** The max timestamps of the windows (each window's timer), in the list's order. */
+    public static long[] dueTimes(List<CartWindow> windows) {
+        long[] due = new long[windows.size()];
+        for (int i = 0; i < due.length; i++) {
+            due[i] = windows.get(i).maxTimestamp();
+        }
+        return due;
+    }
+
+    /** Whether {@code time} is one of {@code dueTimes}. */
+    public static boolean contains(long[] dueTimes, long time) {
+        for (long due : dueTimes) {
+            if (due == time) {
+                return true;
             }
         }
-        return earliest;
+        return false;
     }
 
     /** Removes and returns the windows that fire when the watermark reaches {@code time}, by start. */

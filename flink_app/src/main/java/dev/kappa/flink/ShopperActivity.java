@@ -34,13 +34,13 @@ import org.apache.flink.types.Row;
  * <p>State: list and map views only (read entry by entry from the state backend when a call uses them; a
  * value state would be read, converted and compared by the PTF runtime on every call). The two arguments,
  * which onTimer needs and does not receive, are constants of the SQL call: {@link #specialize} copies them
- * into the function when the job is planned. The windows (one list view, served by the named timer
- * {@value #CART_WINDOWS_DUE}), the rows waiting for the watermark and the history (one list view together,
- * {@link ShopperBuffer}, served by the unnamed timers) are cleared by event time as Flink's operators cleared
- * theirs (no TTL); the viewed sessions expire after {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}: processing time, refreshed by every view) as the
- * first-view OVER window's count did under that TTL. The expiry is applied by {@link ViewedSessionExpiry} on
- * read, not by a state TTL (whose incremental cleanup on the heap backend copied whole maps on every access);
- * a named event-time timer {@value #VIEWED_CLEANUP} about a TTL after a session's first view removes the expired
+ * into the function when the job is planned. The windows (one list view) and the rows waiting for the
+ * watermark, the history and the windows' due times (one list view together, {@link ShopperBuffer}: a timer reads
+ * it, and the windows only when one is due) are cleared by event time as Flink's operators cleared theirs (no
+ * TTL); the viewed sessions expire after {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}:
+ * processing time, refreshed by every view) as the first-view OVER window's count did under that TTL. The
+ * expiry is applied by {@link ViewedSessionExpiry} on read, not by a state TTL (whose incremental cleanup on the
+ * heap backend copied whole maps on every access); a named event-time timer {@value #VIEWED_CLEANUP} about a TTL after a session's first view removes the expired
  * entries. A view of a session already seen is not buffered: it cannot be the session's first (that one is at
  * or behind the watermark, this one ahead of it); it only refreshes the session's mark.
  */
@@ -58,15 +58,9 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
     private static final String CART_HISTORY_MS = "cart_history_ms";
     private static final String VIEWED_TTL_MS = "viewed_ttl_ms";
 
-    /** The named timer that removes the expired viewed sessions. */
+    /** The named timer that removes the expired viewed sessions (every other timer is unnamed). */
     public static final String VIEWED_CLEANUP = "viewed_sessions_cleanup";
 
-    /**
-     * The named timer at the end - 1 of the shopper's earliest open cart window (windows are disjoint: one is due
-     * at a time). The unnamed timers are the buffered rows' times and the cart history's expiry, so a timer reads
-     * only the state it serves: the windows, or the buffered rows with the history.
-     */
-    public static final String CART_WINDOWS_DUE = "cart_windows_due";
 
     /**
      * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
@@ -84,10 +78,16 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
     /** A copy of this function holding the call's literal arguments (the planner calls it for the runtime). */
     @Override
     public UserDefinedFunction specialize(SpecializedContext context) {
+        return withArguments(
+                literal(context, ABANDON_AFTER_MS), literal(context, CART_HISTORY_MS), literal(context, VIEWED_TTL_MS));
+    }
+
+    /** The function with the call's arguments, as {@link #specialize} makes it (and unit tests do). */
+    static ShopperActivity withArguments(long abandonAfterMs, long cartHistoryMs, long viewedTtlMs) {
         ShopperActivity specialized = new ShopperActivity();
-        specialized.abandonAfterMs = literal(context, ABANDON_AFTER_MS);
-        specialized.cartHistoryMs = literal(context, CART_HISTORY_MS);
-        specialized.viewedTtlMs = literal(context, VIEWED_TTL_MS);
+        specialized.abandonAfterMs = abandonAfterMs;
+        specialized.cartHistoryMs = cartHistoryMs;
+        specialized.viewedTtlMs = viewedTtlMs;
         return specialized;
     }
 
@@ -121,13 +121,16 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         String line = input.getFieldAs("line");
         if (CartChange.isCartChange(eventType)) {
             List<CartWindow> open = copy(windows.get());
-            Long dueBefore = CartSessionWindows.earliestDue(open);
             CartChange change = new CartChange(at, eventType, productId, line);
-            if (new CartSessionWindows(abandonAfterMs).add(open, change, watermark) != null) {
+            long[] dueBefore = CartSessionWindows.dueTimes(open);
+            CartWindow window = new CartSessionWindows(abandonAfterMs).add(open, change, watermark);
+            if (window != null) {
                 replace(windows, open);
-                Long due = CartSessionWindows.earliestDue(open);
-                if (!due.equals(dueBefore)) {
-                    time.registerOnTime(CART_WINDOWS_DUE, due); // replaces the timer at the earlier due time
+                if (!CartSessionWindows.contains(dueBefore, window.maxTimestamp())) {
+                    // a window is now due at its end - 1: the timer, and a mark in the buffer so that the timer
+                    // knows to read the windows (no mark, no windows read)
+                    buffered.add(ShopperBuffer.windowDue(window.maxTimestamp()));
+                    time.registerOnTime(window.maxTimestamp());
                 }
             }
         }
@@ -149,20 +152,11 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                     "shopper_activity has no arguments in onTimer: it runs only as specialized by the planner");
         }
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        String timer = ctx.currentTimer();
-        if (VIEWED_CLEANUP.equals(timer)) {
+        if (VIEWED_CLEANUP.equals(ctx.currentTimer())) {
             removeExpiredViews(time, viewedSessions);
-        } else if (CART_WINDOWS_DUE.equals(timer)) {
-            fireWindows(time, windows);
-        } else {
-            processBuffered(time, buffered, viewedSessions);
+            return;
         }
-    }
-
-    /** The rows the watermark has passed (triggers out) and the history's expiry: the unnamed timers. */
-    private void processBuffered(
-            TimeContext<Long> time, ListView<ShopperEvent> buffered, MapView<String, Long> viewedSessions)
-            throws Exception {
+        long now = time.time();
         RecommendationTriggers triggers = new RecommendationTriggers(cartHistoryMs);
         ShopperBuffer buffer = ShopperBuffer.read(buffered.get());
         int waitingBefore = buffer.waiting.size();
@@ -171,7 +165,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                 triggers.process(
                         buffer.waiting,
                         buffer.history,
-                        time.time(),
+                        now,
                         sessionId -> {
                             long nowMs = System.currentTimeMillis();
                             boolean first = !expiry().marked(viewedSessions.get(sessionId), nowMs);
@@ -181,7 +175,8 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                             }
                             return first;
                         });
-        if (buffer.waiting.size() != waitingBefore || !buffer.history.equals(linesBefore)) {
+        boolean windowsDue = buffer.takeWindowsDue(now);
+        if (windowsDue || buffer.waiting.size() != waitingBefore || !buffer.history.equals(linesBefore)) {
             replace(buffered, buffer.entries());
         }
         for (Trigger trigger : due) {
@@ -190,16 +185,19 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                     Row.of(TRIGGER, e.sessionId, e.eventId, e.eventType, e.productId, e.atMs,
                             trigger.cartHistory, null, null, null, null, null));
         }
+        if (windowsDue) {
+            fireWindows(now, windows);
+        }
         Long expiry = triggers.nextExpiry(buffer.history);
         if (expiry != null) {
             time.registerOnTime(expiry);
         }
     }
 
-    /** Emits the windows due now and sets the timer at the next one's end - 1, or clears it when none is open. */
-    private void fireWindows(TimeContext<Long> time, ListView<CartWindow> windows) throws Exception {
+    /** Emits the windows due at {@code now} (their end - 1); a window a change extended since is not due yet. */
+    private void fireWindows(long now, ListView<CartWindow> windows) throws Exception {
         List<CartWindow> open = copy(windows.get());
-        List<CartWindow> fired = new CartSessionWindows(abandonAfterMs).fire(open, time.time());
+        List<CartWindow> fired = new CartSessionWindows(abandonAfterMs).fire(open, now);
         if (!fired.isEmpty()) {
             replace(windows, open);
         }
@@ -207,13 +205,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             collect(
                     Row.of(WINDOW, null, null, null, null, null, null, window.lastChangeMs, window.changesText(),
                             window.cartedText(), window.lastAddMs, window.lastPurchaseMs));
-        }
-        Long next = CartSessionWindows.earliestDue(open);
-        if (next != null) {
-            time.registerOnTime(CART_WINDOWS_DUE, next);
-        } else {
-            // Flink 2.2 keeps a fired named timer's entry in the operator's timer state until it is cleared
-            time.clearTimer(CART_WINDOWS_DUE);
         }
     }
 

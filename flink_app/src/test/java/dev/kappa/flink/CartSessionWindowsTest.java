@@ -1,6 +1,8 @@
 package dev.kappa.flink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,62 +127,56 @@ class CartSessionWindowsTest {
     }
 
     @Test
-    void no_window_is_due_when_there_is_none() {
-        assertNull(CartSessionWindows.earliestDue(new ArrayList<>()));
-    }
-
-    @Test
-    void extending_a_window_moves_the_earliest_due_time() {
+    void extending_a_window_makes_it_due_at_a_new_time() {
         // GIVEN a window [100, 130), due at 129
         List<CartWindow> windows = new ArrayList<>();
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
-        assertEquals(129L, CartSessionWindows.earliestDue(windows));
+        long[] before = CartSessionWindows.dueTimes(windows);
+        assertArrayEquals(new long[] {129}, before);
         // WHEN a change at 110 extends it to [100, 140)
-        rule.add(windows, add(110, "p2"), NO_WATERMARK);
-        // THEN it is due at 139
-        assertEquals(139L, CartSessionWindows.earliestDue(windows));
+        CartWindow window = rule.add(windows, add(110, "p2"), NO_WATERMARK);
+        // THEN it is due at 139, a time it was not due at before
+        assertEquals(139, window.maxTimestamp());
+        assertFalse(CartSessionWindows.contains(before, window.maxTimestamp()));
     }
 
     @Test
-    void a_change_inside_a_window_that_does_not_move_its_end_keeps_the_due_time() {
+    void a_change_inside_a_window_that_does_not_move_its_end_keeps_its_due_time() {
         // GIVEN a window [100, 150) (changes at 100 and 120)
         List<CartWindow> windows = new ArrayList<>();
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
         rule.add(windows, add(120, "p2"), NO_WATERMARK);
+        long[] before = CartSessionWindows.dueTimes(windows);
         // WHEN a change at 105 (its window [105, 135) inside) arrives
-        rule.add(windows, purchase(105), NO_WATERMARK);
-        // THEN the window is still due at 149
-        assertEquals(149L, CartSessionWindows.earliestDue(windows));
+        CartWindow window = rule.add(windows, purchase(105), NO_WATERMARK);
+        // THEN the window is still due at 149, a time it was due at before
+        assertEquals(149, window.maxTimestamp());
+        assertTrue(CartSessionWindows.contains(before, window.maxTimestamp()));
     }
 
     @Test
-    void the_earliest_due_time_is_the_first_ending_window_s_and_a_merge_moves_it() {
-        // GIVEN windows [140, 170) and then [100, 130): the earlier one is due first, whatever the order of arrival
+    void a_merge_is_due_at_the_later_window_s_time() {
+        // GIVEN windows [100, 130) and [140, 170)
         List<CartWindow> windows = new ArrayList<>();
-        rule.add(windows, add(140, "p2"), NO_WATERMARK);
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
-        assertEquals(129L, CartSessionWindows.earliestDue(windows));
+        rule.add(windows, add(140, "p2"), NO_WATERMARK);
+        long[] before = CartSessionWindows.dueTimes(windows);
+        assertArrayEquals(new long[] {129, 169}, before);
         // WHEN a change at 125 (its window [125, 155) intersects both) merges them into [100, 170)
-        rule.add(windows, add(125, "p3"), NO_WATERMARK);
-        // THEN the one window left is due at 169
+        CartWindow window = rule.add(windows, add(125, "p3"), NO_WATERMARK);
+        // THEN the one window left is due at 169, which was the second's
         assertEquals(1, windows.size());
-        assertEquals(169L, CartSessionWindows.earliestDue(windows));
+        assertTrue(CartSessionWindows.contains(before, window.maxTimestamp()));
+        assertArrayEquals(new long[] {169}, CartSessionWindows.dueTimes(windows));
     }
 
     @Test
-    void firing_the_earliest_window_leaves_the_next_one_due() {
+    void two_windows_due_before_one_time_fire_together_at_it() {
         List<CartWindow> windows = new ArrayList<>();
         rule.add(windows, add(100, "p1"), NO_WATERMARK);
         rule.add(windows, add(140, "p2"), NO_WATERMARK);
-        assertEquals(1, rule.fire(windows, 129).size());
-        assertEquals(169L, CartSessionWindows.earliestDue(windows));
-    }
-
-    @Test
-    void a_late_change_keeps_the_due_time() {
-        List<CartWindow> windows = new ArrayList<>();
-        rule.add(windows, add(100, "p1"), NO_WATERMARK);
-        assertNull(rule.add(windows, add(10, "p2"), 200));
-        assertEquals(129L, CartSessionWindows.earliestDue(windows));
+        assertEquals(0, rule.fire(windows, 128).size());
+        assertEquals(2, rule.fire(windows, 169).size());
+        assertTrue(windows.isEmpty());
     }
 }

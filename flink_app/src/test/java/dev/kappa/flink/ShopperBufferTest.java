@@ -1,6 +1,7 @@
 package dev.kappa.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +48,26 @@ class ShopperBufferTest {
         assertEquals("10,a", read.history.get(0).line);
         assertEquals("20,b", read.history.get(1).line);
         assertEquals(List.of("v2", "v1", "v3"), ids(read.waiting));
+    }
+
+    @Test
+    void window_due_times_are_kept_until_taken_at_or_after_them() {
+        // GIVEN windows marked due at 100 and 200, stored, and a row buffered after them
+        ShopperBuffer buffer = new ShopperBuffer();
+        buffer.windowDues.add(100L);
+        List<ShopperEvent> entries = buffer.entries();
+        entries.add(ShopperBuffer.windowDue(200));
+        entries.add(view(150, "v1"));
+        ShopperBuffer read = ShopperBuffer.read(entries);
+        assertEquals(List.of(100L, 200L), read.windowDues);
+        assertEquals(List.of("v1"), ids(read.waiting));
+        // WHEN the timers at 99, 150 and 200 take what is due
+        assertFalse(read.takeWindowsDue(99));
+        assertTrue(read.takeWindowsDue(150));
+        // THEN 100 was due at 150 and 200 stays until 200
+        assertEquals(List.of(200L), read.windowDues);
+        assertTrue(read.takeWindowsDue(200));
+        assertTrue(ShopperBuffer.read(read.entries()).windowDues.isEmpty());
     }
 
     @Test

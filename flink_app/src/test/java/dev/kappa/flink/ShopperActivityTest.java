@@ -1,0 +1,109 @@
+package dev.kappa.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.table.api.dataview.ListView;
+import org.apache.flink.table.api.dataview.MapView;
+import org.apache.flink.types.Row;
+import org.apache.flink.util.Collector;
+import org.junit.jupiter.api.Test;
+
+/**
+ * shopper_activity driven as Flink's PTF runtime drives it (PtfTestContext: timers fire in time order as the
+ * watermark advances; a timer set at or behind the watermark is ignored), on in-memory list and map views.
+ */
+class ShopperActivityTest {
+    private static final long GAP = 30;
+    private static final long HISTORY = 1_000;
+    private static final long VIEWED_TTL = 3_600_000;
+
+    private final ShopperActivity function = ShopperActivity.withArguments(GAP, HISTORY, VIEWED_TTL);
+    private final PtfTestContext ctx = new PtfTestContext();
+    private final ListView<CartWindow> windows = new ListView<>();
+    private final ListView<ShopperEvent> buffered = new ListView<>();
+    private final MapView<String, Long> viewedSessions = new MapView<>();
+    /** Each collected row's kind and rowtime (the time of the call that collected it). */
+    private final List<String> out = new ArrayList<>();
+
+    private final List<Row> rows = new ArrayList<>();
+
+    ShopperActivityTest() {
+        function.setCollector(
+                new Collector<>() {
+                    @Override
+                    public void collect(Row row) {
+                        rows.add(row);
+                        out.add(row.getField(0) + "@" + ctx.time);
+                    }
+
+                    @Override
+                    public void close() {}
+                });
+    }
+
+    private void event(long at, String type, String product, Long watermark) throws Exception {
+        Row input = Row.withNames();
+        input.setField("event_type", type);
+        input.setField("session_id", "s1");
+        input.setField("event_id", type + "-" + at);
+        input.setField("product_id", product);
+        input.setField("line", "product_view".equals(type) ? null : at + "," + type + "," + product);
+        ctx.time = at;
+        ctx.watermark = watermark;
+        ctx.currentTimer = null;
+        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, VIEWED_TTL);
+    }
+
+    private void advanceWatermark(long watermark) throws Exception {
+        ctx.watermark = watermark;
+        for (PtfTestContext.Due due = ctx.nextDue(watermark); due != null; due = ctx.nextDue(watermark)) {
+            ctx.time = due.time();
+            ctx.currentTimer = due.name();
+            function.onTimer(ctx, windows, buffered, viewedSessions);
+        }
+    }
+
+    @Test
+    void two_cart_windows_due_under_one_watermark_step_fire_each_at_its_own_end() throws Exception {
+        // GIVEN a shopper's two cart windows, [100, 130) and [200, 230)
+        event(100, "add_to_cart", "p1", 0L);
+        event(200, "add_to_cart", "p2", 0L);
+        // WHEN the watermark passes both ends at once (the end of a bounded input, a source catching up)
+        advanceWatermark(Long.MAX_VALUE);
+        // THEN both fire, each at its end - 1 (the rowtime the co-cart pairs take), after the triggers of its time
+        assertEquals(List.of("trigger@100", "window@129", "trigger@200", "window@229"), out);
+        assertTrue(windows.get() == null || !windows.get().iterator().hasNext());
+    }
+
+    @Test
+    void an_extended_window_fires_once_at_its_new_end() throws Exception {
+        // GIVEN a window [100, 130) extended by a change at 120 to [100, 150)
+        event(100, "add_to_cart", "p1", 0L);
+        event(120, "remove_from_cart", "p1", 0L);
+        // WHEN the watermark passes its old end, then its new one
+        advanceWatermark(140);
+        assertEquals(List.of("trigger@100"), out);
+        advanceWatermark(1_000);
+        // THEN it fired once, at 149, with both changes
+        assertEquals(List.of("trigger@100", "window@149"), out);
+        Row window = rows.get(1);
+        assertEquals("100,add_to_cart,p1;120,remove_from_cart,p1", window.getField(8));
+    }
+
+    @Test
+    void a_first_view_is_a_trigger_with_the_cart_history_at_its_time() throws Exception {
+        // GIVEN an add at 100, then the session's first and second views at 110 and 115
+        event(100, "add_to_cart", "p1", 0L);
+        event(110, "product_view", "p2", 0L);
+        advanceWatermark(112);
+        event(115, "product_view", "p3", 112L);
+        advanceWatermark(1_000);
+        // THEN the first view is a trigger carrying the add's line, the second is not, and the window fires
+        assertEquals(List.of("trigger@100", "trigger@110", "window@129"), out);
+        assertEquals("p2", rows.get(1).getField(4));
+        assertEquals("100,add_to_cart,p1", rows.get(1).getField(6));
+    }
+}
