@@ -25,17 +25,19 @@ GB = Decimal(2**30)
 KIB = 1024
 MIB = Decimal(2**20)
 
-DEFAULT_EVENTS_PER_KPU = 3_000
+DEFAULT_EVENTS_PER_KPU = 4_000
 """Events/s one KPU (1 vCPU) sustains for our job, deliberately conservative.
 
 Managed Flink keeps state in RocksDB, whatever the job asks, so the figure comes from the job measured on
-RocksDB (docs/benchmarks.md, *Issue 15, run 12*; `python -m bench.bench_flink_job --state-backend rocksdb`):
-182 µs of CPU per event over the 2M-event benchmark log and 206 µs over its second half alone (the state
-larger), i.e. ~4,850 events/s per fully busy vCPU. On Managed Flink a KPU also reads the log, checkpoints to S3
-and should keep headroom for catch-up after an outage, so we plan for about two thirds of the second half's
-figure (1,000,000 / 206 × 2/3 ≈ 3,230, rounded down). (On the heap backend, which Managed Flink does not
-offer, the same job measured 58 µs/event: the figure of 10,000 this default had before.) Measure your job
-(`make bench`, or the Flink dashboard's busy time on a load test) and pass `--events-per-kpu`.
+RocksDB (docs/benchmarks.md, *Issue 15, run 13*; `python -m bench.bench_flink_job --state-backend rocksdb`):
+133 µs of CPU per event over the 2M-event benchmark log's second half (the state larger than in the first half)
+on a fast day; the previous code measured 174 there the same day and 206 on run 12's slower machine, so on that
+machine the job now costs about 206 × 133 / 174 ≈ 158 µs/event, ~6,300 events/s per fully busy vCPU. On Managed
+Flink a KPU also reads the log, checkpoints to S3 and should keep headroom for catch-up after an outage, so we
+plan for about two thirds of that (≈ 4,200, rounded down). (Run 12's code gave 3,000; on the heap backend,
+which Managed Flink does not offer, the job measured 58–60 µs/event: the figure of 10,000 this default had
+before.) Measure your job (`make bench`, or the Flink dashboard's busy time on a load test) and pass
+`--events-per-kpu`.
 """
 
 # Custom CloudWatch metrics we publish (EMF from Powertools, custom counters from Managed Flink):

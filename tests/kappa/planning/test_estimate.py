@@ -57,7 +57,7 @@ def test_100_events_per_second_matches_the_hand_computed_bill(us_east_1: PriceBo
         ("S3 archive", "lifecycle transitions to IA"): Decimal("0.44"),
         # 43,800 × $0.03/1K = 1.314
         ("S3 archive", "lifecycle transitions to Glacier"): Decimal("1.31"),
-        # ⌈200 ÷ 3,000⌉ = 1 KPU + 1 orchestration = 2 × 730 h × $0.11
+        # ⌈200 ÷ 4,000⌉ = 1 KPU + 1 orchestration = 2 × 730 h × $0.11
         ("Managed Flink", "KPU-hours"): Decimal("160.60"),
         # 1 KPU × 50 GB × $0.10
         ("Managed Flink", "running application storage"): Decimal("5.00"),
@@ -134,8 +134,8 @@ def test_the_raw_stream_is_sized_for_the_peak_and_both_modes_are_priced(us_east_
     # × 2 consumers × $0.04 = 2,005.00 out
     assert raw.on_demand_cost == Decimal("4039.20")
     assert raw.recommended_mode == "provisioned"
-    # ⌈20,000 ÷ 3,000⌉ = 7 KPUs, billed 8
-    assert (plan.capacity.flink_kpus, plan.capacity.flink_billed_kpus) == (7, 8)
+    # ⌈20,000 ÷ 4,000⌉ = 5 KPUs, billed 6
+    assert (plan.capacity.flink_kpus, plan.capacity.flink_billed_kpus) == (5, 6)
 
 
 def test_on_demand_is_recommended_when_it_is_cheaper(us_east_1: PriceBook) -> None:

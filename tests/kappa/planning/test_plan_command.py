@@ -85,7 +85,7 @@ def test_json_has_line_items_totals_capacity_and_assumptions() -> None:
         "kpus": 1,
         "billed_kpus": 2,
         "parallelism": 1,
-        "events_per_kpu": 3_000,
+        "events_per_kpu": 4_000,
     }
     assert document["assumptions"]["ingest_memory_mb"] == 512
     assert document["workload"]["peak_factor"] == 2
@@ -111,7 +111,7 @@ def test_ten_thousand_events_per_second_prints_an_explained_estimate() -> None:
 
     assert code == 0, output
     assert "20 shards" in output
-    assert "7 KPUs + 1 orchestration KPU" in output
+    assert "5 KPUs + 1 orchestration KPU" in output
     assert "largest costs:" in output
     assert "Per million events" in output
 
