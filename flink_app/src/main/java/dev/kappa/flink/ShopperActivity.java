@@ -40,9 +40,10 @@ import org.apache.flink.types.Row;
  * TTL); the viewed sessions expire after {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}:
  * processing time, refreshed by every view) as the first-view OVER window's count did under that TTL. The
  * expiry is applied by {@link ViewedSessionExpiry} on read, not by a state TTL (whose incremental cleanup on the
- * heap backend copied whole maps on every access); a named event-time timer {@value #VIEWED_CLEANUP} about a TTL after a session's first view removes the expired
- * entries. A view of a session already seen is not buffered: it cannot be the session's first (that one is at
- * or behind the watermark, this one ahead of it); it only refreshes the session's mark.
+ * heap backend copied whole maps on every access); a named event-time timer {@value #VIEWED_CLEANUP} about a
+ * TTL after a session's first view removes the expired entries. A view of a session already seen is not
+ * buffered: it cannot be the session's first (that one is at or behind the watermark, this one ahead of it); it
+ * only refreshes the session's mark.
  */
 @DataTypeHint(
         "ROW<kind STRING, session_id STRING, event_id STRING, event_type STRING, product_id STRING, "
@@ -60,7 +61,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
 
     /** The named timer that removes the expired viewed sessions (every other timer is unnamed). */
     public static final String VIEWED_CLEANUP = "viewed_sessions_cleanup";
-
 
     /**
      * The call's arguments, for onTimer (which does not receive them): set by {@link #specialize} from the SQL
