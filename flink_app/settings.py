@@ -657,7 +657,7 @@ def _read_analytics(group: _Group, problems: list[str]) -> AnalyticsSettings:
             "recommendation.view_triggers", ("first_in_session", "none"), "first_in_session"
         ),
         cart_history_minutes=group.integer(
-            "recommendation.cart_history_minutes", 360, minimum=1, maximum=7 * day
+            "recommendation.cart_history_minutes", 120, minimum=1, maximum=7 * day
         ),
     )
     if recommendation.copurchase_weight == 0 and recommendation.cocart_weight == 0:
