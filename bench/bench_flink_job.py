@@ -3,7 +3,7 @@
     python -m bench.bench_flink_job [--users 175000 --duration 6h] [--parallelism 1 2] [--modes thread]
         [--parts] [--breakdown | --only-breakdown] [--breakdown-lines N] [--marginal]
         [--table-option KEY=VALUE ...] [--kafka [--kafka-partitions N]] [--profile FILE.jfr]
-        [--state-backend hashmap|rocksdb]
+        [--state-backend hashmap|rocksdb] [--threads | --only-threads] [--threads-lines N] [--threads-from N]
 
 On a ~2M-event simulator log (generated once into build/bench/flink/, reused while the options match):
 
@@ -18,10 +18,13 @@ On a ~2M-event simulator log (generated once into build/bench/flink/, reused whi
    at each `--parallelism`, in each Python execution mode of `--modes`; then the same job over the log's first
    1,000 lines (what a submission costs whatever the log: planning, code generation, deployment) and, with
    `--marginal`, over the log's first half (the second half's CPU per event is a long-running job's).
-5. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown`
+5. With `--threads` (`--only-threads`: alone), at the highest parallelism: the full job over the log's first
+   `--threads-lines` (1,000,000) and the CPU µs/event of each JVM thread (operator chains, JIT, GC) after its
+   first `--threads-from` lines (200,000), read from the kernel while it runs (bench/thread_cpu.py, Linux).
+6. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown`
    (`--breakdown-lines N`, default 500,000), the job without each analysis over the first N lines and the CPU
    µs/event each analysis adds; `--only-breakdown` runs that alone.
-6. With `--kafka`, at each `--parallelism`: the same log on a topic of a local Kafka broker
+7. With `--kafka`, at each `--parallelism`: the same log on a topic of a local Kafka broker
    (kappa.local.kafka_broker, `--kafka-partitions`, keyed by user_id as ingestion writes it), read by the
    job's bounded Kafka source (the connector uber-jar, `make package-flink`): the SQL-only ceiling and the full
    job again, beside the files figures. Producing the log to the topic is not timed.
@@ -521,6 +524,43 @@ def profiled(log: Path, work: Path, recording: Path, *, parallelism: int, mode: 
     return [f"  {job.cpu_microseconds_per_event:5.1f} µs CPU/event while recording", *summary(recording)]
 
 
+DEFAULT_THREADS_LINES = 1_000_000
+DEFAULT_THREADS_FROM_LINE = 200_000
+
+
+def thread_breakdown(
+    log: Path, work: Path, *, from_line: int, parallelism: int, mode: str
+) -> tuple[JobRun, list[tuple[str, float]]]:
+    """The full job over `log` and the CPU µs/event of each of its JVM threads (operator chains, JIT, GC)
+    over the lines after `from_line` (bench/thread_cpu.py): where the time goes, without a profiler."""
+    from bench.thread_cpu import ThreadCpuSampler, byte_offset_of_line
+
+    lines = count_lines(log)
+    if not 0 <= from_line < lines:
+        raise ValueError(f"--threads-from ({from_line:,}) must be below the lines of the log ({lines:,})")
+    sampler = ThreadCpuSampler(log, byte_offset_of_line(log, from_line))
+    sampler.start()
+    try:
+        job = job_pass(parallelism=parallelism, mode=mode)(log, lines, work / "threads")
+    finally:
+        sampler.stop()
+    return job, sampler.report(events=lines - from_line)
+
+
+def print_thread_breakdown(job: JobRun, rows: list[tuple[str, float]], *, events: int, top: int = 25) -> None:
+    total = sum(microseconds for _, microseconds in rows)
+    jit = sum(microseconds for name, microseconds in rows if "CompilerThread" in name)
+    print(
+        f"  whole run {job.cpu_microseconds_per_event:5.1f} µs CPU/event; JVM threads over the last {events:,} lines: "
+        f"{total:5.1f} µs/event ({total - jit:5.1f} without the JIT's compiler threads)",
+        flush=True,
+    )
+    if not rows:
+        print("  (no per-thread figures: the source's read position could not be followed; Linux only)")
+    for name, microseconds in rows[:top]:
+        print(f"  {microseconds:7.2f}  {name[:150]}", flush=True)
+
+
 def table_option(text: str) -> tuple[str, str]:
     """`KEY=VALUE` of `--table-option` (a Flink table/execution option set on every pass)."""
     key, separator, value = text.partition("=")
@@ -590,6 +630,15 @@ def main(argv: list[str] | None = None) -> None:
         "Flight Recorder into this file and print the CPU per Flink task (bench/jfr_profile.py)",
     )
     parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="also run the full job over the first --threads-lines and print the CPU µs/event of each JVM thread "
+        "(operator chains, JIT, GC) after its first --threads-from lines (bench/thread_cpu.py; Linux)",
+    )
+    parser.add_argument("--threads-lines", type=int, default=DEFAULT_THREADS_LINES, help="see --threads")
+    parser.add_argument("--threads-from", type=int, default=DEFAULT_THREADS_FROM_LINE, help="see --threads")
+    parser.add_argument("--only-threads", action="store_true", help="run --threads and nothing else")
+    parser.add_argument(
         "--state-backend",
         choices=("hashmap", "rocksdb"),
         default="hashmap",
@@ -628,7 +677,24 @@ def main(argv: list[str] | None = None) -> None:
             results["breakdown"] = breakdown(
                 log_prefix(log, args.breakdown_lines), work, parallelism=highest, mode=mode
             )
-        if args.only_breakdown:
+        if args.threads or args.only_threads:
+            threads_log = log_prefix(log, args.threads_lines) if args.threads_lines < lines else log
+            events = min(args.threads_lines, lines) - args.threads_from
+            print(
+                f"CPU by JVM thread: the full job over {threads_log.name} (p{highest}, {mode} mode), "
+                f"after its first {args.threads_from:,} lines:",
+                flush=True,
+            )
+            job, rows = thread_breakdown(
+                threads_log, work, from_line=args.threads_from, parallelism=highest, mode=mode
+            )
+            print_thread_breakdown(job, rows, events=events)
+            results["threads"] = {
+                "log": str(threads_log),
+                "from_line": args.threads_from,
+                "microseconds_per_event": dict(rows),
+            }
+        if args.only_breakdown or args.only_threads:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(results, indent=2))
             print(f"figures written to {args.json}")

@@ -13,7 +13,6 @@ Two views: `jdk.ThreadCPULoad` (CPU of each thread, native code such as thread-m
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -21,13 +20,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-_SUBTASK = re.compile(r" \(\d+/\d+\)(#\d+)?$")
+from bench.thread_cpu import operator_chain
 
 
 def thread_name(event: dict[str, Any], field: str) -> str:
     """The thread's name without its subtask suffix (`GroupWindowAggregate[139] (1/2)#0` → `...[139]`)."""
     name = (event["values"].get(field) or {}).get("javaName") or "?"
-    return _SUBTASK.sub("", name)
+    return operator_chain(name)
 
 
 def cpu_by_thread(events: Iterable[dict[str, Any]]) -> list[tuple[str, float]]:
