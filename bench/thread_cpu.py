@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from pathlib import Path
 import psutil
 
 POLL_SECONDS = 0.1
+NAMES_REFRESH_SECONDS = 5.0
+"""How often, at most, jcmd is asked again for the names of threads that started after the last ask."""
 _SUBTASK = re.compile(r" \(\d+/\d+\)(#\d+)?$")
 _JCMD_THREAD = re.compile(r'^"(?P<name>.*?)".*? nid=(?P<nid>0x[0-9a-f]+)', re.MULTILINE)
 
@@ -109,6 +112,8 @@ class ThreadCpuSampler:
     _baseline: ThreadCpu | None = None
     _last: dict[int, float] = field(default_factory=dict)
     _names: dict[int, str] = field(default_factory=dict)
+    _asked_about: set[int] = field(default_factory=set)
+    _names_asked_at: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -148,7 +153,18 @@ class ThreadCpuSampler:
             offset = read_offset(jvm.pid, self.log.resolve())
             if offset is not None and offset >= self.from_offset:
                 self._baseline = sample
-                self._names.update(_jvm_thread_names(jvm.pid))
+                self._ask_names(jvm.pid, sample)
+        elif (
+            sample.seconds.keys() - self._asked_about
+            and time.monotonic() - self._names_asked_at >= NAMES_REFRESH_SECONDS
+        ):
+            self._ask_names(jvm.pid, sample)
+
+    def _ask_names(self, pid: int, sample: ThreadCpu) -> None:
+        """Full names of the JVM's threads (native threads, e.g. RocksDB's, keep the kernel's name)."""
+        self._names.update(_jvm_thread_names(pid))
+        self._asked_about.update(sample.seconds)
+        self._names_asked_at = time.monotonic()
 
 
 def _java_child() -> psutil.Process | None:
