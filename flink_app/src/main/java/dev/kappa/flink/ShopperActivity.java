@@ -1,5 +1,6 @@
 package dev.kappa.flink;
 
+import dev.kappa.flink.time.Watermarks;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.table.annotation.ArgumentHint;
@@ -106,7 +107,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
             @ArgumentHint(name = VIEWED_TTL_MS) Long viewedTtlMs)
             throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        long watermark = watermark(time);
+        long watermark = Watermarks.current(time);
         long at = time.time();
         String eventType = input.getFieldAs("event_type");
         String sessionId = input.getFieldAs("session_id");
@@ -224,7 +225,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
      * to set (no TTL, or past the end of event time).
      */
     private boolean scheduleViewCleanup(TimeContext<Long> time) {
-        Long cleanup = expiry().cleanupAfter(Math.max(time.time(), watermark(time)));
+        Long cleanup = expiry().cleanupAfter(Math.max(time.time(), Watermarks.current(time)));
         if (cleanup == null) {
             return false;
         }
@@ -243,10 +244,6 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         }
     }
 
-    private static long watermark(TimeContext<Long> time) {
-        Long watermark = time.currentWatermark();
-        return watermark == null ? Long.MIN_VALUE : watermark;
-    }
 
     private static <T> List<T> copy(Iterable<T> values) {
         List<T> list = new ArrayList<>();

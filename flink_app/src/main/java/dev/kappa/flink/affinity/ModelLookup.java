@@ -1,5 +1,6 @@
 package dev.kappa.flink.affinity;
 
+import dev.kappa.flink.time.Watermarks;
 import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
 import org.apache.flink.table.annotation.DataTypeHint;
@@ -73,15 +74,18 @@ public class ModelLookup extends ProcessTableFunction<Row> {
             TriggerRow trigger = TriggerRow.of(triggers);
             if (version != null) {
                 emit(trigger, version);
-            } else if (ModelSlices.versionTime(versionMs) > watermark(time)) {
+            } else {
                 long versionTime = ModelSlices.versionTime(versionMs);
-                WaitingTriggers waitingForVersion = waiting.get(versionTime);
-                if (waitingForVersion == null) {
-                    waitingForVersion = new WaitingTriggers();
+                // Behind the watermark, no version comes for the trigger any more: it has none (as in a join).
+                if (versionTime > Watermarks.current(time)) {
+                    WaitingTriggers waitingForVersion = waiting.get(versionTime);
+                    if (waitingForVersion == null) {
+                        waitingForVersion = new WaitingTriggers();
+                    }
+                    waitingForVersion.triggers.add(trigger);
+                    waiting.put(versionTime, waitingForVersion);
+                    time.registerOnTime(versionTime);
                 }
-                waitingForVersion.triggers.add(trigger);
-                waiting.put(versionTime, waitingForVersion);
-                time.registerOnTime(versionTime);
             }
         }
         if (model != null) {
@@ -120,8 +124,4 @@ public class ModelLookup extends ProcessTableFunction<Row> {
                         trigger.cartHistory, version.neighbors, version.versionMs));
     }
 
-    private static long watermark(TimeContext<Long> time) {
-        Long watermark = time.currentWatermark();
-        return watermark == null ? Long.MIN_VALUE : watermark;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.kappa.flink.sessions;
 
+import dev.kappa.flink.time.Watermarks;
 import java.util.List;
 import org.apache.flink.table.annotation.ArgumentHint;
 import org.apache.flink.table.annotation.ArgumentTrait;
@@ -55,11 +56,10 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
             @ArgumentHint(name = "gap_ms") Long gapMs)
             throws Exception {
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        Long watermark = time.currentWatermark();
         List<Session> open = OpenSessions.load(sessions);
         int openBefore = open.size();
         SessionWindows windows = new SessionWindows(gapMs, open);
-        Session session = windows.add(event(input, time.time()), watermark == null ? Long.MIN_VALUE : watermark);
+        Session session = windows.add(event(input, time.time()), Watermarks.current(time));
         if (session != null && open.size() > openBefore) {
             time.registerOnTime(session.maxTimestamp());
         }
@@ -74,7 +74,7 @@ public class SessionSummaries extends ProcessTableFunction<Row> {
         }
         int openBefore = open.size();
         TimeContext<Long> time = ctx.timeContext(Long.class);
-        List<Session> fired = SessionWindows.fire(open, time.currentWatermark());
+        List<Session> fired = SessionWindows.fire(open, Watermarks.current(time));
         for (Session session : fired) {
             collect(row(session));
         }
