@@ -29,7 +29,9 @@ def _count_of(event_type: str) -> str:
 
 
 def _sessions_with(event_type: str) -> str:
-    return f"COUNT(DISTINCT CASE WHEN `event_type` = '{event_type}' THEN `session_id` END) AS `{event_type}_sessions`"
+    # FILTER, not DISTINCT over a CASE: Flink keeps one distinct map per distinct argument, so every session
+    # count (active_sessions and each funnel step) shares the map of `session_id`, with a flag per filter.
+    return f"COUNT(DISTINCT `session_id`) FILTER (WHERE `event_type` = '{event_type}') AS `{event_type}_sessions`"
 
 
 def order_amounts_sql() -> str:
