@@ -648,6 +648,11 @@ def main(argv: list[str] | None = None) -> None:
         "--json", type=Path, default=BENCH_DIR / "results.json", help="write the figures here"
     )
     args = parser.parse_args(argv if argv is not None else [])
+    if not 0 <= args.threads_from < args.threads_lines:
+        parser.error(
+            f"--threads-from ({args.threads_from:,}) must be at least 0 and below --threads-lines "
+            f"({args.threads_lines:,})"
+        )
     if (args.breakdown or args.only_breakdown) and not args.breakdown_lines:
         args.breakdown_lines = DEFAULT_BREAKDOWN_LINES
     EXTRA_TABLE_OPTIONS.update(dict(args.table_option))

@@ -134,23 +134,24 @@ class ThreadCpuSampler:
 
     def _run(self) -> None:
         jvm: psutil.Process | None = None
+        log = self.log.resolve()
         while not self._stop.is_set():
             try:
-                jvm = jvm or _java_child()
+                jvm = jvm or _java_child_reading(log)
                 if jvm is not None:
-                    self._sample(jvm)
+                    self._sample(jvm, log)
             except psutil.Error:
                 pass  # the JVM or one of its threads went away between two reads
             self._stop.wait(POLL_SECONDS)
 
-    def _sample(self, jvm: psutil.Process) -> None:
+    def _sample(self, jvm: psutil.Process, log: Path) -> None:
         sample = thread_cpu(jvm)
         for thread_id in sample.seconds.keys() - self._last.keys():
-            # the kernel's 15 characters until jcmd's full name (a thread that starts after the baseline keeps it)
+            # the kernel's 15 characters until jcmd's full name (a thread that ends before jcmd is asked keeps it)
             self._names.setdefault(thread_id, _kernel_thread_name(jvm.pid, thread_id))
         self._last.update(sample.seconds)
         if self._baseline is None:
-            offset = read_offset(jvm.pid, self.log.resolve())
+            offset = read_offset(jvm.pid, log)
             if offset is not None and offset >= self.from_offset:
                 self._baseline = sample
                 self._ask_names(jvm.pid, sample)
@@ -167,10 +168,12 @@ class ThreadCpuSampler:
         self._names_asked_at = time.monotonic()
 
 
-def _java_child() -> psutil.Process | None:
-    return next(
-        (child for child in psutil.Process().children(recursive=True) if child.name() == "java"), None
-    )
+def _java_child_reading(log: Path) -> psutil.Process | None:
+    """The JVM among this process's children that has the log open: the job's (a Kafka broker is a JVM too)."""
+    for child in psutil.Process().children(recursive=True):
+        if child.name() == "java" and read_offset(child.pid, log) is not None:
+            return child
+    return None
 
 
 def _kernel_thread_name(pid: int, thread_id: int) -> str:

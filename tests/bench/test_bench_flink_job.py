@@ -84,3 +84,20 @@ def test_every_pass_runs_on_the_state_backend_asked_for(
     monkeypatch.setitem(bench_flink_job.EXTRA_JOB_PROPERTIES, "state_backend", "rocksdb")
     settings = bench_flink_job.job_settings(tmp_path / "log", tmp_path, parallelism=2, mode="thread")
     assert settings.state_backend == "rocksdb"
+
+
+@pytest.mark.parametrize(
+    "options", [["--threads-from", "1000", "--threads-lines", "1000"], ["--threads-from", "-1"]]
+)
+def test_threads_from_must_fall_inside_the_measured_lines(
+    options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import bench_flink_job
+
+    # WHEN the per-thread figures would start at or after the last line measured (or before the first)
+    with pytest.raises(SystemExit):
+        bench_flink_job.main(["--only-threads", *options])
+    # THEN the command refuses before anything runs, naming both options
+    error = capsys.readouterr().err
+    assert "--threads-from" in error
+    assert "--threads-lines" in error
