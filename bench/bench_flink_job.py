@@ -530,9 +530,10 @@ DEFAULT_THREADS_FROM_LINE = 200_000
 
 def thread_breakdown(
     log: Path, work: Path, *, from_line: int, parallelism: int, mode: str
-) -> tuple[JobRun, list[tuple[str, float]]]:
+) -> tuple[JobRun, list[tuple[str, float]], int]:
     """The full job over `log` and the CPU µs/event of each of its JVM threads (operator chains, JIT, GC)
-    over the lines after `from_line` (bench/thread_cpu.py): where the time goes, without a profiler."""
+    over the lines after `from_line` (bench/thread_cpu.py), and how many lines those are: where the time goes,
+    without a profiler."""
     from bench.thread_cpu import ThreadCpuSampler, byte_offset_of_line
 
     lines = count_lines(log)
@@ -544,7 +545,8 @@ def thread_breakdown(
         job = job_pass(parallelism=parallelism, mode=mode)(log, lines, work / "threads")
     finally:
         sampler.stop()
-    return job, sampler.report(events=lines - from_line)
+    events = lines - from_line
+    return job, sampler.report(events=events), events
 
 
 def print_thread_breakdown(job: JobRun, rows: list[tuple[str, float]], *, events: int, top: int = 25) -> None:
@@ -684,13 +686,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         if args.threads or args.only_threads:
             threads_log = log_prefix(log, args.threads_lines) if args.threads_lines < lines else log
-            events = min(args.threads_lines, lines) - args.threads_from
             print(
                 f"CPU by JVM thread: the full job over {threads_log.name} (p{highest}, {mode} mode), "
                 f"after its first {args.threads_from:,} lines:",
                 flush=True,
             )
-            job, rows = thread_breakdown(
+            job, rows, events = thread_breakdown(
                 threads_log, work, from_line=args.threads_from, parallelism=highest, mode=mode
             )
             print_thread_breakdown(job, rows, events=events)

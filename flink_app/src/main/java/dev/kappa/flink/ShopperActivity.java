@@ -33,7 +33,7 @@ import org.apache.flink.types.Row;
  * </ul>
  *
  * <p>State: list and map views only (read entry by entry from the state backend when a call uses them; a
- * value state would be read, converted and compared by the PTF runtime on every call). The two arguments,
+ * value state would be read, converted and compared by the PTF runtime on every call). The three arguments,
  * which onTimer needs and does not receive, are constants of the SQL call: {@link #specialize} copies them
  * into the function when the job is planned. The windows (one list view) and the rows waiting for the
  * watermark, the history and the windows' due times (one list view together, {@link ShopperBuffer}: a timer reads
