@@ -49,4 +49,18 @@ def run_maven(pom: Path, goals: Sequence[str], *, purpose: str, timeout: int = 6
         ) from None
     if result.returncode != 0:
         reason = first_error(result.stdout + result.stderr) or f"exit code {result.returncode}"
-        raise MavenError(f"the Maven build of {purpose} failed (is Maven Central reachable?): {reason}")
+        raise MavenError(f"the Maven build of {purpose} failed{_hint(reason, pom)}: {reason}")
+
+
+_FETCH_FAILURES = ("could not resolve", "could not transfer", "non-resolvable", "unknown host", "connection")
+_TEST_FAILURES = ("tests run:", "there are test failures")
+
+
+def _hint(reason: str, pom: Path) -> str:
+    """What to check for Maven's first error: the network when a fetch failed, the reports when a unit test did."""
+    lowered = reason.lower()
+    if any(failure in lowered for failure in _TEST_FAILURES):
+        return f" (a unit test failed: its report is in {pom.parent / 'target' / 'surefire-reports'})"
+    if any(failure in lowered for failure in _FETCH_FAILURES):
+        return " (is Maven Central reachable?)"
+    return ""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kappa.maven import first_error
+import os
+from pathlib import Path
+
+import pytest
+
+from kappa.maven import MavenError, first_error, run_maven
 
 
 def test_the_first_error_is_found_behind_mavens_colour_resets() -> None:
@@ -15,3 +20,40 @@ def test_the_first_error_is_found_behind_mavens_colour_resets() -> None:
     assert first_error(output) == (
         "Failed to execute goal on project kappa-flink-connectors: Could not resolve dependencies"
     )
+
+
+def fake_maven(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *errors: str) -> Path:
+    """An `mvn` on PATH that prints `errors` as Maven does and fails; returns a pom beside it."""
+    mvn = tmp_path / "bin" / "mvn"
+    mvn.parent.mkdir()
+    mvn.write_text("#!/bin/sh\n" + "".join(f"echo '[ERROR] {error}'\n" for error in errors) + "exit 1\n")
+    mvn.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{mvn.parent}{os.pathsep}{os.environ['PATH']}")
+    return tmp_path / "pom.xml"
+
+
+def test_a_failed_fetch_asks_whether_maven_central_is_reachable(tmp_path: Path, monkeypatch) -> None:
+    pom = fake_maven(
+        tmp_path, monkeypatch, "Failed to execute goal on project x: Could not resolve dependencies"
+    )
+    with pytest.raises(MavenError) as caught:
+        run_maven(pom, ["package"], purpose="the jar")
+    assert str(caught.value) == (
+        "the Maven build of the jar failed (is Maven Central reachable?): "
+        "Failed to execute goal on project x: Could not resolve dependencies"
+    )
+
+
+def test_a_failed_unit_test_points_to_its_report_not_to_the_network(tmp_path: Path, monkeypatch) -> None:
+    pom = fake_maven(
+        tmp_path,
+        monkeypatch,
+        "Tests run: 5, Failures: 2, Errors: 0, Skipped: 0 <<< FAILURE! -- in dev.kappa.X",
+    )
+    with pytest.raises(MavenError) as caught:
+        run_maven(pom, ["package"], purpose="the jar")
+    assert str(caught.value) == (
+        f"the Maven build of the jar failed (a unit test failed: its report is in {tmp_path}/target/surefire-reports): "
+        "Tests run: 5, Failures: 2, Errors: 0, Skipped: 0 <<< FAILURE! -- in dev.kappa.X"
+    )
+    assert "Maven Central" not in str(caught.value)
