@@ -24,6 +24,8 @@ JAVA_FUNCTIONS: dict[str, str] = {
     "model_lookup": "dev.kappa.flink.affinity.ModelLookup",
     # Per shopper: cart windows and recommendation triggers: flink_app/sql/carts.py.
     "shopper_activity": "dev.kappa.flink.ShopperActivity",
+    # Per product: its slides' trend statistic and the slides that start a trend: flink_app/sql/trending.py.
+    "trend_starts": "dev.kappa.flink.trending.TrendStarts",
     # Session summaries: flink_app/sql/sessions.py.
     "session_summaries": "dev.kappa.flink.sessions.SessionSummaries",
     # The session_summary insight of each session (replaces the Python UDF udfs.SessionInsight).

@@ -92,16 +92,6 @@ class MetricsInsight:
         return to_json(metrics_insight(window, job_version=self.job_version))
 
 
-class IsTrending:
-    def __init__(self, settings: JobSettings) -> None:
-        self.rule = _trending_rule(settings)
-
-    def eval(self, recent: int, baseline_total: int, history_ms: int) -> bool:
-        return self.rule.evaluate(
-            recent=recent, baseline_total=baseline_total, history_minutes=history_ms / 60_000
-        ).trending
-
-
 class TrendingInsight:
     def __init__(self, settings: JobSettings) -> None:
         self.job_version = settings.job_version
@@ -258,7 +248,6 @@ def register_functions(t_env: TableEnvironment, settings: JobSettings) -> None:
     string, boolean = DataTypes.STRING(), DataTypes.BOOLEAN()
     functions = {
         "metrics_insight": scalar(MetricsInsight(settings), string),
-        "is_trending": scalar(IsTrending(settings), boolean),
         "trending_insight": scalar(TrendingInsight(settings), string),
         "conversion_dropped": scalar(ConversionDropped(settings), boolean),
         "conversion_drop_insight": scalar(ConversionDropInsight(settings), string),

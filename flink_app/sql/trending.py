@@ -1,25 +1,36 @@
-"""`trending_product`: per-product views per slide (SQL), rolling sums over the trend window and the
-baseline (SQL OVER windows), the statistic (Python, `flink_app.rules.trending`, one call per active
-product and slide), and the *start* of each trend (a not-trending slide followed by a trending one,
-`flink_app.sql.run_starts`: an OVER window over each slide and the one before it, which replaced a
-MATCH_RECOGNIZE of the same pattern), so a trend yields one insight, not one per slide.
+"""`trending_product`: per-product views per slide (SQL window aggregate), then per product the trend statistic
+and the *start* of each trend (the Java process table function `trend_starts`, dev.kappa.flink.trending: the
+rolling sums over the trend window and the baseline, the rule of `flink_app.rules.trending`, and a slide that
+trends after one that did not), so a trend yields one insight, not one per slide. `trending_insight` (Python,
+once per trend) writes the insight.
+
+`trend_starts` replaced four OVER windows per product (the first slide, the window's and the baseline's rolling
+sums, the slide before for the run start), each behind its own shuffle, and a Python `is_trending` call per slide
+that could trend: the same rows and insights, one keyed state access per slide (docs/flink-job.md).
 """
 
 from __future__ import annotations
 
 from flink_app.connectors import INSIGHTS_TABLE
 from flink_app.settings import TrendingSettings
-from flink_app.sql import Insert, Statements, View, minutes, run_starts
+from flink_app.sql import Insert, Statements, View, minutes
 from flink_app.sql.events import ON_TIME_EVENTS
 
 PRODUCT_SLIDES = "product_slides"
-PRODUCT_RECENT = "product_recent"
-PRODUCT_TRENDS = "product_trends"
+TREND_STARTS_FUNCTION = "trend_starts"
+"""The Java process table function (flink_app/java_functions.py) that finds the slides starting a trend."""
 
 
-def _preceding(total_minutes: int, slide_minutes: int) -> str:
-    """A RANGE frame covering `total_minutes` of slides ending with the current one."""
-    return f"RANGE BETWEEN {minutes(total_minutes - slide_minutes)} PRECEDING AND CURRENT ROW"
+def trend_starts_arguments(trending: TrendingSettings) -> str:
+    """The settings arguments of `trend_starts`, as SQL literals (the rule's minutes, threshold and views)."""
+    return (
+        f"window_minutes => CAST({trending.window_minutes} AS BIGINT),\n"
+        f"  slide_minutes => CAST({trending.slide_minutes} AS BIGINT),\n"
+        f"  baseline_minutes => CAST({trending.baseline_minutes} AS BIGINT),\n"
+        f"  threshold => CAST({float(trending.threshold)!r} AS DOUBLE),\n"
+        f"  min_views => CAST({trending.min_views} AS BIGINT),\n"
+        f"  min_history_minutes => CAST({trending.min_history_minutes} AS BIGINT)"
+    )
 
 
 def trending_statements(trending: TrendingSettings) -> Statements:
@@ -34,48 +45,12 @@ FROM TABLE(TUMBLE(TABLE `{ON_TIME_EVENTS}`, DESCRIPTOR(`ts`), {minutes(trending.
 WHERE `event_type` IN ('product_view', 'add_to_cart')
 GROUP BY `window_start`, `window_end`, `window_time`, `product_id`""",
     )
-    recent = View(
-        PRODUCT_RECENT,
-        f"""SELECT `product_id`, `window_time`, `slide_end_ms`, `first_slide_end_ms`, `views`,
-  COALESCE(SUM(`views`) OVER w, 0) AS `recent`,
-  COALESCE(SUM(`carts`) OVER w, 0) AS `recent_carts`
-FROM (
-  SELECT `product_id`, `window_time`, `slide_end_ms`, `views`, `carts`,
-    COALESCE(MIN(`slide_end_ms`) OVER (PARTITION BY `product_id` ORDER BY `window_time`
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS `first_slide_end_ms`
-  FROM `{PRODUCT_SLIDES}`
-)
-WINDOW w AS (PARTITION BY `product_id` ORDER BY `window_time`
-  {_preceding(trending.window_minutes, trending.slide_minutes)})""",
-    )
-    # Python decides only for rows that can trend at all (a necessary condition of the rule, so results
-    # are the same); the others are "not trending" in SQL. Both halves feed the same run_starts.
-    scored = f"""SELECT `product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`,
-    COALESCE(SUM(`views`) OVER b, 0) AS `baseline_total`,
-    `slide_end_ms` - `first_slide_end_ms` + {slide_ms} AS `history_ms`
-  FROM `{PRODUCT_RECENT}`
-  WINDOW b AS (PARTITION BY `product_id` ORDER BY `window_time`
-    {_preceding(trending.baseline_minutes, trending.slide_minutes)})"""
-    can_trend = f"`recent` >= {trending.min_views} AND `history_ms` >= {max(trending.min_history_minutes, trending.window_minutes) * 60_000}"
-    columns = "`product_id`, `window_time`, `slide_end_ms`, `recent`, `recent_carts`, `baseline_total`, `history_ms`"
-    trends = View(
-        PRODUCT_TRENDS,
-        f"""SELECT {columns}, is_trending(`recent`, `baseline_total`, `history_ms`) AS `trending`
-FROM ({scored}) WHERE {can_trend}
-UNION ALL
-SELECT {columns}, FALSE AS `trending`
-FROM ({scored}) WHERE NOT ({can_trend})""",
-    )
-    starts = run_starts(
-        f"SELECT * FROM `{PRODUCT_TRENDS}`",
-        flag="`trending`",
-        order_by="`window_time`",
-        partition_by="`product_id`",
-    )
     insert = Insert(
         INSIGHTS_TABLE,
         f"""SELECT trending_insight(`product_id`, `slide_end_ms`, `recent`, `baseline_total`, `history_ms`,
   `recent`, `recent_carts`)
-FROM ({starts})""",
+FROM {TREND_STARTS_FUNCTION}(
+  input => TABLE `{PRODUCT_SLIDES}` PARTITION BY `product_id`,
+  {trend_starts_arguments(trending)})""",
     )
-    return Statements((slides, recent, trends), (insert,))
+    return Statements((slides,), (insert,))
