@@ -65,7 +65,7 @@ def shopper_activity_views(analytics: AnalyticsSettings, *, state_ttl_minutes: i
     listed = ", ".join(f"'{event_type}'" for event_type in event_types)
     inputs = View(
         SHOPPER_INPUTS,
-        f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts_ms`, `ts`,
+        f"""SELECT `user_id`, `session_id`, `event_id`, `event_type`, `product_id`, `ts`,
   CASE WHEN `event_type` = '{VIEW_TRIGGERS}' THEN CAST(NULL AS STRING) ELSE {cart_change_line_sql()} END AS `line`
 FROM `{ON_TIME_EVENTS}`
 WHERE `event_type` IN ({listed})""",
