@@ -25,7 +25,7 @@ from flink_app.rules.insights import (
 )
 from flink_app.rules.metrics import FUNNEL_STEPS, WindowAggregates
 from flink_app.rules.trending import TrendingRule
-from flink_app.settings import JobSettings
+from flink_app.settings import JobSettings, TrendingSettings
 
 if TYPE_CHECKING:
     from pyflink.table import TableEnvironment
@@ -46,8 +46,8 @@ def _counter(function_context: Any, name: str) -> Any:
     return function_context.get_metric_group().add_group(METRIC_GROUP).counter(name)
 
 
-def _trending_rule(settings: JobSettings) -> TrendingRule:
-    trending = settings.analytics.trending
+def trending_rule(trending: TrendingSettings) -> TrendingRule:
+    """The rule of the trending settings (the insight's figures here; the decision in `trend_starts`, Java)."""
     return TrendingRule(
         window_minutes=trending.window_minutes,
         baseline_minutes=trending.baseline_minutes,
@@ -96,7 +96,7 @@ class TrendingInsight:
     def __init__(self, settings: JobSettings) -> None:
         self.job_version = settings.job_version
         self.window_minutes = settings.analytics.trending.window_minutes
-        self.rule = _trending_rule(settings)
+        self.rule = trending_rule(settings.analytics.trending)
 
     def open(self, function_context: Any) -> None:
         self.emitted = _counter(function_context, "insights_trending_product")

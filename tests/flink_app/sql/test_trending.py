@@ -14,9 +14,9 @@ from dataclasses import replace
 import pytest
 
 from flink_app.java_functions import register_java_functions
-from flink_app.rules.trending import TrendingRule
 from flink_app.settings import TrendingSettings
 from flink_app.sql.trending import TREND_STARTS_FUNCTION, trend_starts_arguments
+from flink_app.udfs import trending_rule
 
 pytestmark = [pytest.mark.slow, pytest.mark.flink]
 
@@ -31,13 +31,7 @@ Start = tuple[str, int, int, int, int, int]
 
 def reference_starts(slides: list[Slide], trending: TrendingSettings) -> list[Start]:
     """The SQL definition `trend_starts` replaced, per product over its slides in time order."""
-    rule = TrendingRule(
-        window_minutes=trending.window_minutes,
-        baseline_minutes=trending.baseline_minutes,
-        threshold=trending.threshold,
-        min_views=trending.min_views,
-        min_history_minutes=trending.min_history_minutes,
-    )
+    rule = trending_rule(trending)
     slide_ms = trending.slide_minutes * MINUTE_MS
     window_back = (trending.window_minutes - trending.slide_minutes) * MINUTE_MS
     baseline_back = (trending.baseline_minutes - trending.slide_minutes) * MINUTE_MS
