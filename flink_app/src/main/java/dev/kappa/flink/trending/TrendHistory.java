@@ -13,12 +13,12 @@ import java.util.Arrays;
  * and the slide before it did not; a product's first slide starts nothing).
  */
 public class TrendHistory {
-    /** Whether the product has had a slide (false: the state is new, or expired under the job's state TTL). */
-    public boolean started;
-
     public long firstSlideEndMs;
     public boolean lastTrending;
-    /** The slides in the baseline range, oldest first: end (ms), views, carts. Empty for a new product. */
+    /**
+     * The slides in the baseline range, oldest first: end (ms), views, carts. Empty only for a product without a
+     * slide yet (new, or its state expired under the job's state TTL): the latest slide is always in range.
+     */
     public long[] slideEnds = new long[0];
 
     public int[] views = new int[0];
@@ -73,12 +73,9 @@ public class TrendHistory {
      * included: SQL's {@code RANGE BETWEEN ... PRECEDING AND CURRENT ROW}.
      */
     public Slide add(long slideEndMs, int slideViews, int slideCarts, Frames frames, TrendingRule rule) {
-        boolean first = !started;
+        boolean first = slideEnds.length == 0;
         if (first) {
-            started = true;
             firstSlideEndMs = slideEndMs;
-        } else {
-            firstSlideEndMs = Math.min(firstSlideEndMs, slideEndMs);
         }
         keepSince(slideEndMs - (frames.baselineMs - frames.slideMs));
         append(slideEndMs, slideViews, slideCarts);
@@ -87,9 +84,6 @@ public class TrendHistory {
         int recentCarts = 0;
         int baselineTotal = 0;
         for (int i = 0; i < slideEnds.length; i++) {
-            if (slideEnds[i] > slideEndMs) {
-                continue; // not reached: slides come in time order
-            }
             baselineTotal += views[i];
             if (slideEnds[i] >= recentFrom) {
                 recent += views[i];

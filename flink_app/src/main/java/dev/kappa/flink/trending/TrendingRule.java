@@ -5,8 +5,8 @@ import java.io.Serializable;
 /**
  * Whether a product's recent views make it trend: the decision of {@code flink_app/rules/trending.py}
  * ({@code TrendingRule.evaluate(...).trending}), the reference, in the same double arithmetic in the same order
- * (so the same inputs give the same answer; {@code TrendingRuleTest} checks it against goldens the Python rule
- * wrote).
+ * (so the same inputs give the same answer: {@code TrendingRuleTest} has the Python rule tests' cases, and
+ * tests/flink_app/sql/test_trending.py compares {@code trend_starts} with the Python rule on random slides).
  *
  * <p>expected = the baseline's view rate over the history it has (at most the baseline, minus the recent
  * window) times the window; trending when the product has {@code min_history} minutes of history, at least
