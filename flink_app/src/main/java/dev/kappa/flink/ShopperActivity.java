@@ -42,7 +42,8 @@ import org.apache.flink.types.Row;
  * processing time, refreshed by every view) as the first-view OVER window's count did under that TTL. The
  * expiry is applied by {@link ViewedSessionExpiry} on read, not by a state TTL (whose incremental cleanup on the
  * heap backend copied whole maps on every access); a named event-time timer {@value #VIEWED_CLEANUP} about a
- * TTL after a session's first view removes the expired entries. A view of a session already seen is not
+ * TTL after a session's first view removes the expired entries (later and later while sweeps find none: a
+ * replay runs event time ahead of the TTL's clock). A view of a session already seen is not
  * buffered: it cannot be the session's first (that one is at or behind the watermark, this one ahead of it); it
  * only refreshes the session's mark.
  */
@@ -220,30 +221,36 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         return expiry;
     }
 
-    /**
-     * (Re)sets the cleanup timer a TTL after now or the watermark, whichever is later; false when there is none
-     * to set (no TTL, or past the end of event time).
-     */
-    private boolean scheduleViewCleanup(TimeContext<Long> time) {
+    /** (Re)sets the sweep a TTL after now or the watermark, whichever is later (none without a TTL or time). */
+    private void scheduleViewCleanup(TimeContext<Long> time) {
         Long cleanup = expiry().cleanupAfter(Math.max(time.time(), Watermarks.current(time)));
-        if (cleanup == null) {
-            return false;
+        if (cleanup != null) {
+            time.registerOnTime(VIEWED_CLEANUP, cleanup);
         }
-        time.registerOnTime(VIEWED_CLEANUP, cleanup);
-        return true;
     }
 
-    /** Removes the expired viewed sessions; while some stay marked, another cleanup follows a TTL later. */
+    /**
+     * Removes the expired viewed sessions; while some stay marked, another sweep follows (one TTL later, or
+     * later after sweeps that removed nothing: {@link ViewedSessionExpiry#cleanupAfterSweep}).
+     */
     private void removeExpiredViews(TimeContext<Long> time, MapView<String, Long> viewedSessions) throws Exception {
-        for (String sessionId : expiry().expired(viewedSessions.entries(), System.currentTimeMillis())) {
+        ViewedSessionExpiry.Sweep sweep = expiry().sweep(viewedSessions.entries(), System.currentTimeMillis());
+        for (String sessionId : sweep.expired()) {
             viewedSessions.remove(sessionId);
         }
-        if (viewedSessions.isEmpty() || !scheduleViewCleanup(time)) {
+        long sweptAt = time.time();
+        Long next =
+                sweep.anyMarked()
+                        ? expiry().cleanupAfterSweep(
+                                sweptAt, Math.max(sweptAt, Watermarks.current(time)), !sweep.expired().isEmpty())
+                        : null;
+        if (next == null) {
             // Flink 2.2 keeps a fired named timer's entry in the operator's timer state until it is cleared
             time.clearTimer(VIEWED_CLEANUP);
+        } else {
+            time.registerOnTime(VIEWED_CLEANUP, next);
         }
     }
-
 
     private static <T> List<T> copy(Iterable<T> values) {
         List<T> list = new ArrayList<>();

@@ -106,4 +106,36 @@ class ShopperActivityTest {
         assertEquals("p2", rows.get(1).getField(4));
         assertEquals("100,add_to_cart,p1", rows.get(1).getField(6));
     }
+
+    @Test
+    void a_quiet_shoppers_sweeps_back_off_while_the_marks_stay_and_a_new_session_resets_them() throws Exception {
+        // GIVEN a session's first view at 100 (its mark lives an hour of processing time: longer than this test)
+        event(100, "product_view", "p1", 0L);
+        advanceWatermark(100);
+        long first = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
+        ViewedSessionExpiryTest.assertWait(VIEWED_TTL, first - 100);
+        // WHEN event time runs past that sweep and the next (a replay: the clock has not moved a TTL)
+        advanceWatermark(first);
+        long second = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
+        advanceWatermark(second);
+        long third = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
+        // THEN each sweep waited twice as long as the one before, and the mark is still there
+        ViewedSessionExpiryTest.assertWait(2 * VIEWED_TTL, second - first);
+        ViewedSessionExpiryTest.assertWait(4 * VIEWED_TTL, third - second);
+        assertTrue(viewedSessions.contains("s1"));
+        // WHEN a new session's first view comes THEN the sweep is one TTL after it again
+        Row input = Row.withNames();
+        input.setField("event_type", "product_view");
+        input.setField("session_id", "s2");
+        input.setField("event_id", "v2");
+        input.setField("product_id", "p2");
+        input.setField("line", null);
+        long at = second + 1;
+        ctx.time = at;
+        ctx.currentTimer = null;
+        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, VIEWED_TTL);
+        advanceWatermark(at);
+        long reset = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
+        ViewedSessionExpiryTest.assertWait(VIEWED_TTL, reset - at);
+    }
 }
