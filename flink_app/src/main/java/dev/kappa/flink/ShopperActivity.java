@@ -41,9 +41,10 @@ import org.apache.flink.types.Row;
  * TTL); the viewed sessions expire after {@code viewed_ttl_ms} (the job's {@code table.exec.state.ttl}:
  * processing time, refreshed by every view) as the first-view OVER window's count did under that TTL. The
  * expiry is applied by {@link ViewedSessionExpiry} on read, not by a state TTL (whose incremental cleanup on the
- * heap backend copied whole maps on every access); a named event-time timer {@value #VIEWED_CLEANUP} about a
- * TTL after a session's first view removes the expired entries (later and later while sweeps find none: a
- * replay runs event time ahead of the TTL's clock). A view of a session already seen is not
+ * heap backend copied whole maps on every access); a named event-time timer {@value #VIEWED_CLEANUP}, set a
+ * TTL after the first mark of a map that keeps none (one is pending while it keeps any), removes the expired
+ * entries and sets the next while some stay (later and later while sweeps find none: a replay runs event time
+ * ahead of the TTL's clock). A view of a session already seen is not
  * buffered: it cannot be the session's first (that one is at or behind the watermark, this one ahead of it); it
  * only refreshes the session's mark.
  */
@@ -170,9 +171,12 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
                         now,
                         sessionId -> {
                             long nowMs = System.currentTimeMillis();
-                            boolean first = !expiry().marked(viewedSessions.get(sessionId), nowMs);
+                            Long mark = viewedSessions.get(sessionId);
+                            boolean first = !expiry().marked(mark, nowMs);
+                            // a sweep is pending while the map keeps any mark: set one for the first mark only
+                            boolean sweepPending = mark != null || (first && !viewedSessions.isEmpty());
                             viewedSessions.put(sessionId, nowMs); // every view refreshes the mark
-                            if (first) {
+                            if (!sweepPending) {
                                 scheduleViewCleanup(time);
                             }
                             return first;

@@ -1,6 +1,7 @@
 package dev.kappa.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ class ShopperActivityTest {
     private static final long HISTORY = 1_000;
     private static final long VIEWED_TTL = 3_600_000;
 
-    private final ShopperActivity function = ShopperActivity.withArguments(GAP, HISTORY, VIEWED_TTL);
+    private ShopperActivity function = ShopperActivity.withArguments(GAP, HISTORY, VIEWED_TTL);
+    private long viewedTtl = VIEWED_TTL;
     private final PtfTestContext ctx = new PtfTestContext();
     private final ListView<CartWindow> windows = new ListView<>();
     private final ListView<ShopperEvent> buffered = new ListView<>();
@@ -31,7 +33,11 @@ class ShopperActivityTest {
     private final List<Row> rows = new ArrayList<>();
 
     ShopperActivityTest() {
-        function.setCollector(
+        collectFrom(function);
+    }
+
+    private void collectFrom(ShopperActivity activity) {
+        activity.setCollector(
                 new Collector<>() {
                     @Override
                     public void collect(Row row) {
@@ -54,7 +60,7 @@ class ShopperActivityTest {
         ctx.time = at;
         ctx.watermark = watermark;
         ctx.currentTimer = null;
-        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, VIEWED_TTL);
+        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, viewedTtl);
     }
 
     private void advanceWatermark(long watermark) throws Exception {
@@ -107,35 +113,65 @@ class ShopperActivityTest {
         assertEquals("100,add_to_cart,p1", rows.get(1).getField(6));
     }
 
-    @Test
-    void a_quiet_shoppers_sweeps_back_off_while_the_marks_stay_and_a_new_session_resets_them() throws Exception {
-        // GIVEN a session's first view at 100 (its mark lives an hour of processing time: longer than this test)
-        event(100, "product_view", "p1", 0L);
-        advanceWatermark(100);
-        long first = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
-        ViewedSessionExpiryTest.assertWait(VIEWED_TTL, first - 100);
-        // WHEN event time runs past that sweep and the next (a replay: the clock has not moved a TTL)
-        advanceWatermark(first);
-        long second = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
-        advanceWatermark(second);
-        long third = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
-        // THEN each sweep waited twice as long as the one before, and the mark is still there
-        ViewedSessionExpiryTest.assertWait(2 * VIEWED_TTL, second - first);
-        ViewedSessionExpiryTest.assertWait(4 * VIEWED_TTL, third - second);
-        assertTrue(viewedSessions.contains("s1"));
-        // WHEN a new session's first view comes THEN the sweep is one TTL after it again
+    private void view(long at, String sessionId) throws Exception {
         Row input = Row.withNames();
         input.setField("event_type", "product_view");
-        input.setField("session_id", "s2");
-        input.setField("event_id", "v2");
-        input.setField("product_id", "p2");
+        input.setField("session_id", sessionId);
+        input.setField("event_id", "v-" + at);
+        input.setField("product_id", "p1");
         input.setField("line", null);
-        long at = second + 1;
         ctx.time = at;
         ctx.currentTimer = null;
-        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, VIEWED_TTL);
+        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, viewedTtl);
         advanceWatermark(at);
-        long reset = ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
-        ViewedSessionExpiryTest.assertWait(VIEWED_TTL, reset - at);
+    }
+
+    private Long sweep() {
+        return ctx.namedTimers.get(ShopperActivity.VIEWED_CLEANUP);
+    }
+
+    @Test
+    void a_quiet_shoppers_sweeps_back_off_while_the_marks_stay() throws Exception {
+        // GIVEN a session's first view at 100 (its mark lives an hour of processing time: longer than this test)
+        ctx.watermark = 0L;
+        view(100, "s1");
+        long first = sweep();
+        ViewedSessionExpiryTest.assertWait(VIEWED_TTL, first - 100);
+        // WHEN another session's first view comes: the pending sweep stays where it is
+        view(200, "s2");
+        assertEquals(first, sweep());
+        // WHEN event time runs past that sweep and the next (a replay: the clock has not moved a TTL)
+        advanceWatermark(first);
+        long second = sweep();
+        advanceWatermark(second);
+        long third = sweep();
+        // THEN each sweep waited twice as long as the one before, and the marks are still there
+        ViewedSessionExpiryTest.assertWait(2 * VIEWED_TTL, second - first);
+        ViewedSessionExpiryTest.assertWait(4 * VIEWED_TTL, third - second);
+        assertTrue(viewedSessions.contains("s1") && viewedSessions.contains("s2"));
+    }
+
+    @Test
+    void a_sweep_that_removes_the_last_mark_sets_none_and_the_next_first_mark_sets_one() throws Exception {
+        // GIVEN marks that expire after 1 ms of processing time, and a session's first view at 100
+        viewedTtl = 1;
+        function = ShopperActivity.withArguments(GAP, HISTORY, viewedTtl);
+        collectFrom(function);
+        ctx.watermark = 0L;
+        view(100, "s1");
+        long sweepAt = sweep();
+        assertTrue(viewedSessions.contains("s1"));
+        // WHEN the sweep fires after the mark expired (2 ms of processing time later)
+        long until = System.currentTimeMillis() + 2;
+        while (System.currentTimeMillis() < until) {
+            Thread.onSpinWait();
+        }
+        advanceWatermark(sweepAt);
+        // THEN the mark is gone and no sweep is pending: the map keeps nothing
+        assertTrue(viewedSessions.isEmpty());
+        assertNull(sweep());
+        // WHEN a later session's first view comes THEN it sets a sweep again
+        view(sweepAt + 10, "s2");
+        ViewedSessionExpiryTest.assertWait(1, sweep() - (sweepAt + 10));
     }
 }
