@@ -225,7 +225,7 @@ public class ShopperActivity extends ProcessTableFunction<Row> implements Specia
         return expiry;
     }
 
-    /** (Re)sets the sweep a TTL after now or the watermark, whichever is later (none without a TTL or time). */
+    /** Sets the sweep a TTL after now or the watermark, whichever is later (none without a TTL or time left). */
     private void scheduleViewCleanup(TimeContext<Long> time) {
         Long cleanup = expiry().cleanupAfter(Math.max(time.time(), Watermarks.current(time)));
         if (cleanup != null) {

@@ -13,8 +13,8 @@ import java.util.Map;
  * access, which copies a whole map (every entry through its serializer) for each entry it visits; it was a
  * fifth of {@code shopper_activity}'s CPU. Here an entry's value is the processing time it was last written
  * and visibility is decided on read, as the TTL decided it. Memory is reclaimed by a {@link #sweep} that removes
- * the expired entries, which the function runs on an event-time timer a TTL after a session's first view (and
- * again while entries stay marked), instead of by the backend's cleanup; reclaiming earlier or later changes no
+ * the expired entries, which the function runs on an event-time timer a TTL after the first mark of a map that
+ * keeps none (and again while entries stay marked), instead of by the backend's cleanup; reclaiming earlier or later changes no
  * result, since an entry is only ever read through {@link #marked}.
  *
  * <p>The marks expire by processing time but the sweeps follow event time, and in a replay event time runs far
@@ -109,7 +109,7 @@ public final class ViewedSessionExpiry {
     public static final long BACKOFF_SLOT_MS = 64;
 
     /**
-     * The event time of the first sweep after a session's first view at {@code eventTimeMs}: one TTL later, or
+     * The event time of the first sweep after a first mark at {@code eventTimeMs}: one TTL later, or
      * null when there is none to set (no TTL, or past the end of event time: the bounded job's final watermark
      * fires every timer, and nothing follows it).
      */
