@@ -67,23 +67,6 @@ public final class ViewedSessionExpiry {
         public boolean anyMarked() {
             return anyMarked;
         }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Sweep
-                    && ((Sweep) other).anyMarked == anyMarked
-                    && ((Sweep) other).expired.equals(expired);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * expired.hashCode() + Boolean.hashCode(anyMarked);
-        }
-
-        @Override
-        public String toString() {
-            return "Sweep{expired=" + expired + ", anyMarked=" + anyMarked + "}";
-        }
     }
 
     /** Sweeps {@code entries} (session → last write) at {@code nowMs}. */

@@ -51,9 +51,13 @@ class ShopperActivityTest {
     }
 
     private void event(long at, String type, String product, Long watermark) throws Exception {
+        event(at, type, product, watermark, "s1");
+    }
+
+    private void event(long at, String type, String product, Long watermark, String sessionId) throws Exception {
         Row input = Row.withNames();
         input.setField("event_type", type);
-        input.setField("session_id", "s1");
+        input.setField("session_id", sessionId);
         input.setField("event_id", type + "-" + at);
         input.setField("product_id", product);
         input.setField("line", "product_view".equals(type) ? null : at + "," + type + "," + product);
@@ -113,16 +117,9 @@ class ShopperActivityTest {
         assertEquals("100,add_to_cart,p1", rows.get(1).getField(6));
     }
 
+    /** A session's view at {@code at}, then the watermark to it (the view's turn to be processed). */
     private void view(long at, String sessionId) throws Exception {
-        Row input = Row.withNames();
-        input.setField("event_type", "product_view");
-        input.setField("session_id", sessionId);
-        input.setField("event_id", "v-" + at);
-        input.setField("product_id", "p1");
-        input.setField("line", null);
-        ctx.time = at;
-        ctx.currentTimer = null;
-        function.eval(ctx, windows, buffered, viewedSessions, input, GAP, HISTORY, viewedTtl);
+        event(at, "product_view", "p1", ctx.watermark, sessionId);
         advanceWatermark(at);
     }
 

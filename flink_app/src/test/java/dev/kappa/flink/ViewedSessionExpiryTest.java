@@ -51,10 +51,14 @@ class ViewedSessionExpiryTest {
         written.put("old", 1_000L);
         written.put("edge", 2_000L);
         written.put("fresh", 2_500L);
-        assertEquals(new ViewedSessionExpiry.Sweep(List.of("old", "edge"), true), expiry.sweep(written.entrySet(), 3_000));
-        assertEquals(new ViewedSessionExpiry.Sweep(List.of("old", "edge", "fresh"), false),
-                expiry.sweep(written.entrySet(), 3_500));
-        assertEquals(new ViewedSessionExpiry.Sweep(List.of(), false), expiry.sweep(null, 3_000));
+        assertSweep(List.of("old", "edge"), true, expiry.sweep(written.entrySet(), 3_000));
+        assertSweep(List.of("old", "edge", "fresh"), false, expiry.sweep(written.entrySet(), 3_500));
+        assertSweep(List.of(), false, expiry.sweep(null, 3_000));
+    }
+
+    private static void assertSweep(List<String> expired, boolean anyMarked, ViewedSessionExpiry.Sweep sweep) {
+        assertEquals(expired, sweep.expired());
+        assertEquals(anyMarked, sweep.anyMarked());
     }
 
     @Test
