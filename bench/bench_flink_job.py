@@ -2,7 +2,7 @@
 
     python -m bench.bench_flink_job [--users 175000 --duration 6h] [--parallelism 1 2] [--modes thread]
         [--parts] [--breakdown | --only-breakdown] [--breakdown-lines N] [--marginal]
-        [--table-option KEY=VALUE ...] [--kafka [--kafka-partitions N]] [--profile FILE.jfr]
+        [--table-option KEY=VALUE ...] [--kafka [--kafka-partitions N]] [--profile FILE]
         [--state-backend hashmap|rocksdb] [--threads | --only-threads] [--threads-lines N] [--threads-from N]
 
 On a ~2M-event simulator log (generated once into build/bench/flink/, reused while the options match):
@@ -20,7 +20,9 @@ On a ~2M-event simulator log (generated once into build/bench/flink/, reused whi
    `--marginal`, over the log's first half (the second half's CPU per event is a long-running job's).
 5. With `--threads` (`--only-threads`: alone), at the highest parallelism: the full job over the log's first
    `--threads-lines` (1,000,000) and the CPU µs/event of each JVM thread (operator chains, JIT, GC) after its
-   first `--threads-from` lines (200,000), read from the kernel while it runs (bench/thread_cpu.py, Linux).
+   first `--threads-from` lines (200,000), read from the kernel while it runs (bench/thread_cpu.py, Linux);
+   with `--profile FILE` (implies `--threads`), async-profiler records the same lines' stacks into FILE and
+   the hottest methods are printed (bench/async_profile.py).
 6. With `--parts`, at the highest parallelism: the base's parts alone (`PARTS`); with `--breakdown`
    (`--breakdown-lines N`, default 500,000), the job without each analysis over the first N lines and the CPU
    µs/event each analysis adds; `--only-breakdown` runs that alone.
@@ -51,8 +53,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flink_app.pipeline import ANALYSES
+
+if TYPE_CHECKING:
+    from bench.async_profile import AttachedProfiler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO_ROOT / "build" / "bench" / "flink"
@@ -505,48 +511,69 @@ def breakdown(log: Path, work: Path, *, parallelism: int, mode: str) -> list[dic
     return rows
 
 
-def profiled(log: Path, work: Path, recording: Path, *, parallelism: int, mode: str) -> list[str]:
-    """The full job over `log` (warm) under Java Flight Recorder; the recording's summary per Flink task."""
-    import psutil
-
-    from bench.jfr_profile import Recording, summary
-
-    lines = count_lines(log)
-    run = job_pass(parallelism=parallelism, mode=mode)
-    run(log, lines, work / "profile-warm-up")
-    jvm = next(c for c in psutil.Process().children(recursive=True) if c.name() == "java")
-    jfr = Recording(jvm.pid, recording)
-    jfr.start()
-    try:
-        job = run(log, lines, work / "profile")
-    finally:
-        jfr.stop()
-    return [f"  {job.cpu_microseconds_per_event:5.1f} µs CPU/event while recording", *summary(recording)]
-
-
 DEFAULT_THREADS_LINES = 1_000_000
 DEFAULT_THREADS_FROM_LINE = 200_000
 
 
 def thread_breakdown(
-    log: Path, work: Path, *, from_line: int, parallelism: int, mode: str
+    log: Path, work: Path, *, from_line: int, parallelism: int, mode: str, profile: Path | None = None
 ) -> tuple[JobRun, list[tuple[str, float]], int]:
     """The full job over `log` and the CPU µs/event of each of its JVM threads (operator chains, JIT, GC)
     over the lines after `from_line` (bench/thread_cpu.py), and how many lines those are: where the time goes,
-    without a profiler."""
+    without a profiler. With `profile`, async-profiler records the same lines' stacks into that file
+    (bench/async_profile.py)."""
     from bench.thread_cpu import ThreadCpuSampler, byte_offset_of_line
 
     lines = count_lines(log)
     if not 0 <= from_line < lines:
         raise ValueError(f"--threads-from ({from_line:,}) must be below the lines of the log ({lines:,})")
-    sampler = ThreadCpuSampler(log, byte_offset_of_line(log, from_line))
+    recorder = None if profile is None else ProfileRecorder(profile)
+    sampler = ThreadCpuSampler(
+        log, byte_offset_of_line(log, from_line), on_baseline=None if recorder is None else recorder.attach
+    )
     sampler.start()
     try:
         job = job_pass(parallelism=parallelism, mode=mode)(log, lines, work / "threads")
     finally:
         sampler.stop()
+    if recorder is not None:
+        recorder.finish()
     events = lines - from_line
     return job, sampler.report(events=events), events
+
+
+class ProfileRecorder:
+    """async-profiler over the measured part of a `--threads` run: attached when the sampler takes its baseline
+    (from the sampler's thread: an error is kept and raised by `finish`, after the job), stopped by `finish`."""
+
+    def __init__(self, output: Path) -> None:
+        from bench.async_profile import library
+
+        self.output = output
+        self.agent = library(progress=lambda message: print(message, flush=True))
+        self.profiler: AttachedProfiler | None = None
+        self.error: Exception | None = None
+
+    def attach(self, pid: int) -> None:
+        from bench.async_profile import AttachedProfiler, ProfilerError
+
+        profiler = AttachedProfiler(pid, self.agent)
+        try:
+            profiler.start()
+        except ProfilerError as error:
+            self.error = error
+            return
+        self.profiler = profiler
+
+    def finish(self) -> None:
+        """Write the recording (the JVM stays up between jobs, so the agent is still there to ask)."""
+        from bench.async_profile import ProfilerError
+
+        if self.error is not None:
+            raise self.error
+        if self.profiler is None:
+            raise ProfilerError("no profile: the job ended before its source reached --threads-from")
+        self.profiler.stop(self.output)
 
 
 def print_thread_breakdown(job: JobRun, rows: list[tuple[str, float]], *, events: int, top: int = 25) -> None:
@@ -627,9 +654,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile",
         type=Path,
-        metavar="FILE.jfr",
-        help="at the end, record the full job over the first --breakdown-lines (500,000 unless given) with Java "
-        "Flight Recorder into this file and print the CPU per Flink task (bench/jfr_profile.py)",
+        metavar="FILE",
+        help="with --threads (implied), record the same lines with async-profiler into FILE (collapsed stacks) "
+        "and print the hottest methods (bench/async_profile.py; Linux, fetched with Maven on first use)",
     )
     parser.add_argument(
         "--threads",
@@ -684,7 +711,7 @@ def main(argv: list[str] | None = None) -> None:
             results["breakdown"] = breakdown(
                 log_prefix(log, args.breakdown_lines), work, parallelism=highest, mode=mode
             )
-        if args.threads or args.only_threads:
+        if args.threads or args.only_threads or args.profile:
             threads_log = log_prefix(log, args.threads_lines) if args.threads_lines < lines else log
             print(
                 f"CPU by JVM thread: the full job over {threads_log.name} (p{highest}, {mode} mode), "
@@ -692,9 +719,18 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             job, rows, events = thread_breakdown(
-                threads_log, work, from_line=args.threads_from, parallelism=highest, mode=mode
+                threads_log,
+                work,
+                from_line=args.threads_from,
+                parallelism=highest,
+                mode=mode,
+                profile=args.profile,
             )
             print_thread_breakdown(job, rows, events=events)
+            if args.profile:
+                from bench.async_profile import summary
+
+                print("\n".join(summary(args.profile)), flush=True)
             results["threads"] = {
                 "log": str(threads_log),
                 "from_line": args.threads_from,
@@ -822,19 +858,6 @@ def main(argv: list[str] | None = None) -> None:
                 )
         if args.kafka:
             results["kafka"] = kafka_figures(logs, work, args, files_runs)
-        if args.profile:
-            profile_lines = args.breakdown_lines or DEFAULT_BREAKDOWN_LINES
-            print(
-                f"profile: the full job over the first {profile_lines:,} lines (p{highest}, {mode} mode)",
-                flush=True,
-            )
-            print(
-                "\n".join(
-                    profiled(
-                        log_prefix(log, profile_lines), work, args.profile, parallelism=highest, mode=mode
-                    )
-                )
-            )
     results["load_average_after"] = os.getloadavg()[0]
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))

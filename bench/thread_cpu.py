@@ -9,9 +9,9 @@ warm part: JVM start, planning, code generation and the first JIT), it takes the
 last sample before the job ends is its total. Full thread names come from `jcmd <pid> Thread.print` (the
 kernel keeps 15 characters of them).
 
-Unlike `--profile` (Java Flight Recorder, bench/jfr_profile.py), nothing is added to the job's own CPU, and the
-figures are per event of the measured part, comparable with the benchmark's µs/event. Linux only: the source's
-position is read from /proc/<pid>/fdinfo.
+Nothing is added to the job's own CPU, and the figures are per event of the measured part, comparable with the
+benchmark's µs/event. `--profile` (bench/async_profile.py) attaches its profiler when the baseline is taken, so
+the methods it records are of the same lines. Linux only: the source's position is read from /proc/<pid>/fdinfo.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,10 +105,12 @@ def byte_offset_of_line(path: Path, line: int) -> int:
 @dataclass
 class ThreadCpuSampler:
     """Samples the JVM's threads while a job reads `log`; the baseline is taken once the source passed
-    `from_offset` bytes of it. `start()` before submitting the job, `stop()` after it ended."""
+    `from_offset` bytes of it, and `on_baseline` (if any) called then with the JVM's process id. `start()`
+    before submitting the job, `stop()` after it ended."""
 
     log: Path
     from_offset: int
+    on_baseline: Callable[[int], None] | None = None
     _baseline: ThreadCpu | None = None
     _last: dict[int, float] = field(default_factory=dict)
     _names: dict[int, str] = field(default_factory=dict)
@@ -155,6 +157,8 @@ class ThreadCpuSampler:
             if offset is not None and offset >= self.from_offset:
                 self._baseline = sample
                 self._ask_names(jvm.pid, sample)
+                if self.on_baseline is not None:
+                    self.on_baseline(jvm.pid)
         elif (
             sample.seconds.keys() - self._asked_about
             and time.monotonic() - self._names_asked_at >= NAMES_REFRESH_SECONDS
