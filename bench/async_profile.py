@@ -19,10 +19,8 @@ lines, async-profiler measured within the machine's noise of no profiler at all.
 
 from __future__ import annotations
 
-import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -32,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.thread_cpu import operator_chain
-from kappa.maven import MavenError, run_maven
+from kappa.maven import MavenError, copy_dependencies
 
 VERSION = "4.1"
 """Pinned with bench/profiler/pom.xml (a test checks they agree)."""
@@ -60,24 +58,15 @@ def library(progress: Callable[[str], None] = print) -> Path:
     if agent.is_file():
         return agent
     progress(f"fetching async-profiler {VERSION} with Maven ({POM.name}, ~1 MB) into {HOME}")
-    # Fetch and unpack into a fresh directory, then rename: an interrupted fetch never looks complete.
-    partial = HOME.with_name(f"{VERSION}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
+
+    def unpack(fetched: Path) -> None:
+        with zipfile.ZipFile(fetched / f"async-profiler-{VERSION}.jar") as jar:
+            jar.extract(f"{directory}/libasyncProfiler.so", fetched)
+
     try:
-        run_maven(
-            POM,
-            ["dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
-            purpose=f"async-profiler {VERSION}",
-        )
+        copy_dependencies(POM, HOME, purpose=f"async-profiler {VERSION}", finish=unpack)
     except MavenError as error:
         raise ProfilerError(str(error)) from None
-    with zipfile.ZipFile(partial / f"async-profiler-{VERSION}.jar") as jar:
-        jar.extract(f"{directory}/libasyncProfiler.so", partial)
-    shutil.rmtree(HOME, ignore_errors=True)
-    try:
-        partial.rename(HOME)
-    except OSError:  # another process finished first: use its copy
-        shutil.rmtree(partial, ignore_errors=True)
     return agent
 
 

@@ -5,10 +5,11 @@ One place knows how to call `mvn` quietly and how to turn its output into one li
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -50,6 +51,25 @@ def run_maven(pom: Path, goals: Sequence[str], *, purpose: str, timeout: int = 6
     if result.returncode != 0:
         reason = first_error(result.stdout + result.stderr) or f"exit code {result.returncode}"
         raise MavenError(f"the Maven build of {purpose} failed{_hint(reason, pom)}: {reason}")
+
+
+def copy_dependencies(
+    pom: Path, target: Path, *, purpose: str, finish: Callable[[Path], None] = lambda directory: None
+) -> Path:
+    """The dependencies of `pom` copied into `target` (`dependency:copy-dependencies`), as one step: into a fresh
+    directory beside it, completed by `finish(directory)` (unpack, stamp), then renamed to `target`, so that an
+    interrupted fetch never looks complete. When another process finished first, its copy is kept. Raises
+    `MavenError` naming `purpose`."""
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    run_maven(pom, ["dependency:copy-dependencies", f"-DoutputDirectory={partial}"], purpose=purpose)
+    finish(partial)
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        partial.rename(target)
+    except OSError:  # another process finished first: use its copy
+        shutil.rmtree(partial, ignore_errors=True)
+    return target
 
 
 _FETCH_FAILURES = ("could not resolve", "could not transfer", "non-resolvable", "unknown host", "connection")

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from kappa.local.ports import LOOPBACK, free_port, is_listening
-from kappa.maven import MavenError, run_maven
+from kappa.maven import MavenError, copy_dependencies
 
 KAFKA_VERSION = "4.1.1"
 """Pinned with kappa/local/kafka/pom.xml (a test checks they agree)."""
@@ -62,24 +62,15 @@ def broker_classpath() -> Path:
         raise KafkaBrokerError(
             "Java 17+ is required to run the local Kafka broker (apt-get install openjdk-17-jre-headless)"
         )
-    # Copy into a fresh directory, then rename: an interrupted fetch never looks complete.
-    partial = LIBS_DIR.with_name(f"libs.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
     try:
-        run_maven(
+        return copy_dependencies(
             KAFKA_POM,
-            ["dependency:copy-dependencies", f"-DoutputDirectory={partial}"],
+            LIBS_DIR,
             purpose=f"the Apache Kafka {KAFKA_VERSION} broker jars",
+            finish=lambda libs: (libs / _STAMP.name).write_text(KAFKA_VERSION + "\n"),
         )
     except MavenError as error:
         raise KafkaBrokerError(str(error)) from None
-    (partial / _STAMP.name).write_text(KAFKA_VERSION + "\n")
-    shutil.rmtree(LIBS_DIR, ignore_errors=True)
-    try:
-        partial.rename(LIBS_DIR)
-    except OSError:  # another process finished first: use its copy
-        shutil.rmtree(partial, ignore_errors=True)
-    return LIBS_DIR
 
 
 def server_properties(*, directory: Path, port: int, controller_port: int) -> str:
