@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bench.bench_flink_job import BREAKDOWN, JobRun, added_cost, steady_microseconds_per_event, table_option
+from bench import async_profile
+from bench.async_profile import AttachedProfiler, ProfilerError
+from bench.bench_flink_job import (
+    BREAKDOWN,
+    JobRun,
+    ProfileRecorder,
+    added_cost,
+    steady_microseconds_per_event,
+    table_option,
+)
 from flink_app.pipeline import ANALYSES
 
 
@@ -101,3 +110,44 @@ def test_threads_from_must_fall_inside_the_measured_lines(
     error = capsys.readouterr().err
     assert "--threads-from" in error
     assert "--threads-lines" in error
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> ProfileRecorder:
+    """A `--profile` recorder whose agent is never fetched nor attached: jcmd's commands are recorded."""
+    monkeypatch.setattr(async_profile, "library", lambda progress: tmp_path / "libasyncProfiler.so")
+    return ProfileRecorder(tmp_path / "job.collapsed")
+
+
+def test_the_profile_recorder_starts_at_the_baseline_and_writes_when_the_job_ended(
+    recorder: ProfileRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        AttachedProfiler, "start", lambda self, **kwargs: commands.append((self.pid, "start"))
+    )
+    monkeypatch.setattr(
+        AttachedProfiler, "stop", lambda self, output: commands.append((self.pid, str(output)))
+    )
+
+    recorder.attach(4321)  # the sampler's baseline, in the JVM it found
+    recorder.finish()
+
+    assert commands == [(4321, "start"), (4321, str(recorder.output))]
+
+
+def test_a_profile_that_never_started_fails_after_the_job_and_says_why(
+    recorder: ProfileRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a job shorter than --threads-from: no baseline, no attach
+    with pytest.raises(ProfilerError, match="before its source reached --threads-from"):
+        recorder.finish()
+
+    # an attach that failed (in the sampler's thread) is raised by finish, not lost
+    def refuse(self: AttachedProfiler, **kwargs: object) -> None:
+        raise ProfilerError("async-profiler start in JVM 4321 failed: no perf events")
+
+    monkeypatch.setattr(AttachedProfiler, "start", refuse)
+    recorder.attach(4321)
+    with pytest.raises(ProfilerError, match="no perf events"):
+        recorder.finish()
