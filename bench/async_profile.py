@@ -5,8 +5,8 @@ async-profiler (Apache License 2.0; pinned in bench/profiler/pom.xml, fetched on
 build/bench/async-profiler) samples the stacks of the threads on CPU: Java frames, native ones (RocksDB, the
 JVM's GC) and the JIT's compiler threads alike, with inlined methods where they ran. `--profile` attaches it with
 `jcmd <pid> JVMTI.agent_load` once the files source has read `--threads-from` lines (when `--threads` takes its
-baseline), and stops it when the job ends, writing collapsed stacks: one line per distinct stack,
-`[thread tid=N];outermost frame;...;innermost frame <samples>` (any flame-graph tool reads them).
+baseline), and stops it when the job ends, writing collapsed stacks (one line per distinct stack,
+`[thread tid=N];outermost frame;...;innermost frame <samples>`) and, beside them, a flame graph (FILE.html).
 
 Why not Java Flight Recorder (the previous `--profile`): started on the running JVM the same way (`jcmd
 JFR.start`), it made the job two to three times as costly (159–192 against 70–74 µs/event over the same lines)
@@ -70,6 +70,11 @@ def library(progress: Callable[[str], None] = print) -> Path:
     return agent
 
 
+def flame_graph(recording: Path) -> Path:
+    """Where `stop` writes the flame graph of a recording (an HTML page): beside it, `.html` added."""
+    return recording.with_name(recording.name + ".html")
+
+
 def agent_argument(*options: str) -> str:
     """The agent's options as one argument of `jcmd JVMTI.agent_load`: quoted, as jcmd otherwise splits them at
     the commas and the agent sees only the first (`[ERROR] event must not be empty`)."""
@@ -79,7 +84,7 @@ def agent_argument(*options: str) -> str:
 @dataclass(frozen=True, slots=True)
 class AttachedProfiler:
     """async-profiler in a running JVM: `start()` samples every thread's CPU, `stop(path)` writes the collapsed
-    stacks and ends the sampling."""
+    stacks and a flame graph and ends the sampling."""
 
     pid: int
     agent: Path
@@ -87,9 +92,14 @@ class AttachedProfiler:
     def start(self, *, interval_ms: int = INTERVAL_MS) -> None:
         self._command("start", "event=cpu", f"interval={interval_ms}ms", "threads")
 
-    def stop(self, output: Path) -> None:
+    def stop(self, output: Path) -> Path:
+        """Writes the collapsed stacks to `output` and a flame graph beside it (`flame_graph(output)`), which
+        it returns, and ends the sampling."""
         output.parent.mkdir(parents=True, exist_ok=True)
-        self._command("stop", f"file={output}", "collapsed")
+        self._command("dump", f"file={output}", "collapsed")
+        graph = flame_graph(output)
+        self._command("stop", f"file={graph}", "flamegraph")
+        return graph
 
     def _command(self, *options: str) -> None:
         try:

@@ -573,7 +573,8 @@ class ProfileRecorder:
             raise self.error
         if self.profiler is None:
             raise ProfilerError("no profile: the job ended before its source reached --threads-from")
-        self.profiler.stop(self.output)
+        graph = self.profiler.stop(self.output)
+        print(f"flame graph: {graph}", flush=True)
 
 
 def print_thread_breakdown(job: JobRun, rows: list[tuple[str, float]], *, events: int, top: int = 25) -> None:
@@ -656,7 +657,7 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         metavar="FILE",
         help="with --threads (implied), record the same lines with async-profiler into FILE (collapsed stacks) "
-        "and print the hottest methods (bench/async_profile.py; Linux, fetched with Maven on first use)",
+        "and FILE.html (a flame graph), and print the hottest methods (bench/async_profile.py; Linux, fetched with Maven on first use)",
     )
     parser.add_argument(
         "--threads",

@@ -150,14 +150,16 @@ def test_attached_to_a_running_jvm_it_records_the_busy_threads_stacks(tmp_path: 
         while sum(process.cpu_times()[:2]) - started < 0.5:
             time.sleep(0.05)
         recording = tmp_path / "spin.collapsed"
-        profiler.stop(recording)
+        graph = profiler.stop(recording)
     finally:
         if jvm.stdin is not None:
             jvm.stdin.write("x\n")
             jvm.stdin.close()
         jvm.wait(timeout=60)
 
-    # THEN the recording holds the main thread's samples in Spin.spin
+    # THEN the recording holds the main thread's samples in Spin.spin, and a flame graph lies beside it
     stacks = list(read_collapsed(recording.read_text().splitlines()))
     main = [stack for stack in stacks if stack.thread == "main"]
     assert sum(stack.samples for stack in main if "Spin.spin" in stack.frames) > 0
+    assert graph == tmp_path / "spin.collapsed.html"
+    assert graph.read_text().startswith("<!DOCTYPE html>")

@@ -126,9 +126,12 @@ def test_the_profile_recorder_starts_at_the_baseline_and_writes_when_the_job_end
     monkeypatch.setattr(
         AttachedProfiler, "start", lambda self, **kwargs: commands.append((self.pid, "start"))
     )
-    monkeypatch.setattr(
-        AttachedProfiler, "stop", lambda self, output: commands.append((self.pid, str(output)))
-    )
+
+    def stop(self: AttachedProfiler, output: Path) -> Path:
+        commands.append((self.pid, str(output)))
+        return output.with_name("job.html")
+
+    monkeypatch.setattr(AttachedProfiler, "stop", stop)
 
     recorder.attach(4321)  # the sampler's baseline, in the JVM it found
     recorder.finish()
