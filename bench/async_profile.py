@@ -95,6 +95,9 @@ class AttachedProfiler:
     def stop(self, output: Path) -> Path:
         """Writes the collapsed stacks to `output` and a flame graph beside it (`flame_graph(output)`), which
         it returns, and ends the sampling."""
+        if "," in str(output):
+            # the agent's options are comma-separated: it would take the rest of the path for an option
+            raise ProfilerError(f"the profile's path must not contain a comma: {output}")
         output.parent.mkdir(parents=True, exist_ok=True)
         self._command("dump", f"file={output}", "collapsed")
         graph = flame_graph(output)

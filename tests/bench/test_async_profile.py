@@ -111,6 +111,11 @@ def test_a_failed_agent_command_is_an_error_naming_it(
         AttachedProfiler(1234, tmp_path / "libasyncProfiler.so").start()
 
 
+def test_a_path_with_a_comma_is_refused_before_the_agent_reads_it_as_two_options(tmp_path: Path) -> None:
+    with pytest.raises(ProfilerError, match="must not contain a comma"):
+        AttachedProfiler(1234, tmp_path / "libasyncProfiler.so").stop(tmp_path / "a,b.collapsed")
+
+
 SPIN = """
 public class Spin {
     static long spin(long x) { for (int i = 0; i < 1_000_000; i++) { x += i * 31L; } return x; }
