@@ -115,6 +115,11 @@ class AttachedProfiler:
             )
         except FileNotFoundError:
             raise ProfilerError("jcmd (a JDK's) is needed to attach async-profiler") from None
+        except subprocess.TimeoutExpired:
+            # raised here as the profiler's error: the recorder keeps that one from the sampler's thread
+            raise ProfilerError(
+                f"async-profiler {options[0]} in JVM {self.pid}: jcmd did not answer in 60 s"
+            ) from None
         answer = result.stdout + result.stderr
         if result.returncode != 0 or "[ERROR]" in answer or "return code: 0" not in answer:
             detail = " ".join(answer.split())[:300]
@@ -183,7 +188,7 @@ def summary(recording: Path, *, threads: int = 20, hot_threads: int = 4, top: in
         stacks = list(read_collapsed(stream))
     samples = sum(stack.samples for stack in stacks)
     shares = cpu_by_thread(stacks)
-    lines = [f"CPU by thread ({recording}, {samples:,} samples every {INTERVAL_MS} ms of a thread's CPU):"]
+    lines = [f"CPU by thread ({recording}, {samples:,} samples):"]
     lines += [f"  {share:6.1%}  {name[:140]}" for name, share in shares[:threads]]
     lines.append("hottest frames of all threads (self):")
     lines += [f"  {share:6.1%}  {frame[:160]}" for frame, share in hot_frames(stacks, top=top)[0]]

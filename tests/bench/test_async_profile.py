@@ -116,6 +116,19 @@ def test_a_path_with_a_comma_is_refused_before_the_agent_reads_it_as_two_options
         AttachedProfiler(1234, tmp_path / "libasyncProfiler.so").stop(tmp_path / "a,b.collapsed")
 
 
+def test_a_jcmd_that_never_answers_is_the_profilers_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def hang(*args: object, **kwargs: object) -> None:
+        raise subprocess.TimeoutExpired("jcmd", 60)
+
+    monkeypatch.setattr(module.subprocess, "run", hang)
+
+    # the --profile recorder keeps a ProfilerError raised in the sampler's thread and raises it after the job
+    with pytest.raises(ProfilerError, match="did not answer in 60 s"):
+        AttachedProfiler(1234, tmp_path / "libasyncProfiler.so").start()
+
+
 SPIN = """
 public class Spin {
     static long spin(long x) { for (int i = 0; i < 1_000_000; i++) { x += i * 31L; } return x; }

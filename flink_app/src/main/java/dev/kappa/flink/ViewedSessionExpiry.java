@@ -14,8 +14,8 @@ import java.util.Map;
  * fifth of {@code shopper_activity}'s CPU. Here an entry's value is the processing time it was last written
  * and visibility is decided on read, as the TTL decided it. Memory is reclaimed by a {@link #sweep} that removes
  * the expired entries, which the function runs on an event-time timer a TTL after the first mark of a map that
- * keeps none (and again while entries stay marked), instead of by the backend's cleanup; reclaiming earlier or later changes no
- * result, since an entry is only ever read through {@link #marked}.
+ * keeps none (and again while entries stay marked), instead of by the backend's cleanup; reclaiming earlier or
+ * later changes no result, since an entry is only ever read through {@link #marked}.
  *
  * <p>The marks expire by processing time but the sweeps follow event time, and in a replay event time runs far
  * ahead of the clock: a sweep one TTL of event time later finds nothing expired, and a sweep per TTL for every
@@ -114,7 +114,10 @@ public final class ViewedSessionExpiry {
         return (int) Math.min(Math.floorMod(sweepAtMs, BACKOFF_SLOT_MS), MAX_BACKOFF);
     }
 
-    /** The first slot at or after {@code eventTimeMs} + TTL * 2^backoff, plus the backoff; null past the end of time. */
+    /**
+     * The first slot at or after {@code eventTimeMs} + TTL * 2^backoff, plus the backoff; null past the end of
+     * time.
+     */
     private Long sweepAt(long eventTimeMs, int backoff) {
         if (!expires() || ttlMs > Long.MAX_VALUE >> backoff) {
             return null;
